@@ -1,0 +1,32 @@
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import type { Database } from './types.js'
+
+// int8 (bigserial ids, count(*)) as numbers: every value we store stays far below 2^53.
+const types = {
+  getTypeParser (oid: number, format?: 'text' | 'binary') {
+    if (oid === pg.types.builtins.INT8) return (value: string) => Number(value)
+    return pg.types.getTypeParser(oid, format)
+  }
+}
+
+export interface DbOptions {
+  /** Pool size; defaults to 10. */
+  max?: number
+  applicationName?: string
+}
+
+export type Db = Kysely<Database>
+
+/** One per process: it owns the pool, and `db.destroy()` closes it. */
+export function createDb (connectionString: string, options: DbOptions = {}): Db {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 10,
+    application_name: options.applicationName,
+    types
+  })
+  // An idle client that loses its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => {})
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+}

@@ -1,0 +1,52 @@
+import type { Db } from '../database.js'
+import type { Event, EventUpdate, NewEvent, Team } from '../types.js'
+
+export async function findEvent (db: Db, organizerId: number, slug: string): Promise<Event | undefined> {
+  return await db.selectFrom('events').selectAll()
+    .where('organizer_id', '=', organizerId).where('slug', '=', slug).executeTakeFirst()
+}
+
+function visibleEvents (db: Db, team: Team) {
+  let query = db.selectFrom('events').where('events.organizer_id', '=', team.organizer_id)
+  if (!team.all_events) {
+    query = query.where('events.id', 'in', db.selectFrom('team_events').select('event_id').where('team_id', '=', team.id))
+  }
+  return query
+}
+
+export async function countEvents (db: Db, team: Team): Promise<number> {
+  const row = await visibleEvents(db, team).select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()
+  return Number(row.count)
+}
+
+export async function listEvents (db: Db, team: Team, limit: number, offset: number): Promise<Event[]> {
+  return await visibleEvents(db, team).selectAll().orderBy('events.id').limit(limit).offset(offset).execute()
+}
+
+/** Creates the event with its exhibitor settings at their defaults, in one transaction. */
+export async function createEvent (db: Db, values: NewEvent, team?: Team): Promise<Event> {
+  return await db.transaction().execute(async (trx) => {
+    const event = await trx.insertInto('events').values(values).returningAll().executeTakeFirstOrThrow()
+    await trx.insertInto('exhibitor_settings').values({ event_id: event.id }).execute()
+    // A team limited to a list of events reaches the events it creates, as in pretix.
+    if (team && !team.all_events) {
+      await trx.insertInto('team_events').values({ team_id: team.id, event_id: event.id }).execute()
+    }
+    return event
+  })
+}
+
+export async function updateEvent (db: Db, id: number, values: EventUpdate): Promise<Event> {
+  if (Object.keys(values).length === 0) return await db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+  return await db.updateTable('events').set(values).where('id', '=', id).returningAll().executeTakeFirstOrThrow()
+}
+
+export async function deleteEvent (db: Db, id: number): Promise<void> {
+  await db.deleteFrom('events').where('id', '=', id).execute()
+}
+
+/** An event with orders cannot be deleted (pretix answers 403 there; we answer 400 with a reason). */
+export async function eventHasOrders (db: Db, id: number): Promise<boolean> {
+  const row = await db.selectFrom('orders').select('id').where('event_id', '=', id).limit(1).executeTakeFirst()
+  return row !== undefined
+}

@@ -1,0 +1,3 @@
+export * as organizers from './organizers.js'
+export * as tokens from './tokens.js'
+export * as events from './events.js'

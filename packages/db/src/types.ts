@@ -1,0 +1,269 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+
+// numeric columns come back as strings ("12.00") and may be written as strings or numbers.
+type Money = ColumnType<string, string | number, string | number>
+type Json<T> = ColumnType<T, string, string>
+type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>
+
+export type I18nText = Record<string, string>
+export type NameParts = Record<string, string>
+export interface Answer { question_identifier: string, question: string, answer: string }
+export interface LeadField { id: string, label: string, value: string, details: Array<{ label: string, value: string }> }
+
+export interface OrganizersTable {
+  id: Generated<number>
+  slug: string
+  name: string
+  created_at: CreatedAt
+}
+
+export interface EventsTable {
+  id: Generated<number>
+  organizer_id: number
+  slug: string
+  name: Json<I18nText>
+  date_from: ColumnType<Date, Date | string, Date | string>
+  date_to: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  currency: Generated<string>
+  locale: Generated<string>
+  timezone: Generated<string>
+  created_at: CreatedAt
+}
+
+export interface TeamsTable {
+  id: Generated<number>
+  organizer_id: number
+  name: string
+  all_events: Generated<boolean>
+  can_create_events: Generated<boolean>
+  can_change_event_settings: Generated<boolean>
+  can_change_items: Generated<boolean>
+  can_view_orders: Generated<boolean>
+  can_change_orders: Generated<boolean>
+  can_view_vouchers: Generated<boolean>
+  can_change_vouchers: Generated<boolean>
+}
+
+export interface TeamEventsTable {
+  team_id: number
+  event_id: number
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>
+  team_id: number
+  name: Generated<string>
+  token_hash: string
+  active: Generated<boolean>
+  created_at: CreatedAt
+}
+
+export interface ExhibitorSettingsTable {
+  event_id: number
+  lead_fields: ColumnType<string[], string | undefined, string>
+  lead_tags: ColumnType<string[], string | undefined, string>
+  allow_notes: Generated<boolean>
+  scan_secret: Generated<boolean>
+  imprint_url: string | null
+  privacy_url: string | null
+  help_url: string | null
+  terms_url: string | null
+  logo_url: string | null
+}
+
+export interface ExhibitorTagsTable {
+  id: Generated<number>
+  event_id: number
+  name: string
+}
+
+export interface ItemsTable {
+  id: Generated<number>
+  event_id: number
+  name: Json<I18nText>
+  default_price: Money
+  active: Generated<boolean>
+}
+
+export interface VouchersTable {
+  id: Generated<number>
+  event_id: number
+  code: string
+  max_usages: Generated<number>
+  redeemed: Generated<number>
+  min_usages: Generated<number>
+  valid_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  block_quota: Generated<boolean>
+  allow_ignore_quota: Generated<boolean>
+  price_mode: Generated<string>
+  value: ColumnType<string | null, string | number | null | undefined, string | number | null>
+  item_id: number | null
+  variation: number | null
+  quota: number | null
+  tag: Generated<string>
+  comment: Generated<string>
+  seat: string | null
+  show_hidden_items: Generated<boolean>
+  all_addons_included: Generated<boolean>
+  all_bundles_included: Generated<boolean>
+}
+
+export interface OrdersTable {
+  id: Generated<number>
+  event_id: number
+  code: string
+  status: Generated<string>
+  email: string | null
+  locale: Generated<string>
+  datetime: ColumnType<Date, Date | string | undefined, Date | string>
+  total: Money
+}
+
+export interface OrderPositionsTable {
+  id: Generated<number>
+  order_id: number
+  event_id: number
+  positionid: number
+  item_id: number
+  price: Money
+  attendee_name_parts: ColumnType<NameParts, string | undefined, string>
+  attendee_name: string | null
+  attendee_email: string | null
+  company: string | null
+  street: string | null
+  zipcode: string | null
+  city: string | null
+  country: string | null
+  secret: string
+  pseudonymization_id: string
+  voucher_id: number | null
+  answers: ColumnType<Answer[], string | undefined, string>
+}
+
+export interface ExhibitorsTable {
+  id: Generated<number>
+  event_id: number
+  name: string
+  internal_id: string | null
+  contact_name_parts: ColumnType<NameParts, string | undefined, string>
+  contact_email: string | null
+  contact_cc_email: string | null
+  booth: string | null
+  locale: Generated<string>
+  access_code: string
+  lead_scanning_access_code: string
+  allow_lead_scanning: Generated<boolean>
+  allow_lead_access: Generated<boolean>
+  allow_voucher_access: Generated<boolean>
+  lead_scanning_scope_by_device: Generated<boolean>
+  comment: Generated<string>
+  lead_count: Generated<number>
+  created_at: CreatedAt
+}
+
+export interface ExhibitorAccessCodesTable {
+  code: string
+  exhibitor_id: number
+  full_access: boolean
+}
+
+export interface ExhibitorTagLinksTable {
+  exhibitor_id: number
+  tag_id: number
+}
+
+export interface ExhibitorVouchersTable {
+  voucher_id: number
+  exhibitor_id: number
+  exhibitor_comment: Generated<string>
+  created_at: CreatedAt
+}
+
+export interface LeadsTable {
+  id: Generated<number>
+  exhibitor_id: number
+  position_id: number
+  scope_key: Generated<string>
+  rating: number | null
+  tags: ColumnType<string[], string | undefined, string>
+  notes: Generated<string>
+  device_name: string | null
+  device_uuid: string | null
+  scanned: ColumnType<Date, Date | string, Date | string>
+  first_upload: CreatedAt
+  last_upload: CreatedAt
+  data: ColumnType<LeadField[] | null, string | null | undefined, string | null>
+  enriched_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+}
+
+export interface OutboxTable {
+  id: Generated<number>
+  topic: string
+  payload: Json<Record<string, unknown>>
+  created_at: CreatedAt
+  relayed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+}
+
+export interface MailRequestsTable {
+  id: string
+  exhibitor_id: number
+  status: Generated<string>
+  deadline: ColumnType<Date, Date | string, Date | string>
+  error: string | null
+  created_at: CreatedAt
+  finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+}
+
+export interface IdempotencyKeysTable {
+  auth_hash: string
+  key: string
+  method: string
+  path: string
+  running: Generated<boolean>
+  response_status: number | null
+  response_body: string | null
+  response_content_type: string | null
+  created_at: CreatedAt
+}
+
+export interface Database {
+  organizers: OrganizersTable
+  events: EventsTable
+  teams: TeamsTable
+  team_events: TeamEventsTable
+  api_tokens: ApiTokensTable
+  exhibitor_settings: ExhibitorSettingsTable
+  exhibitor_tags: ExhibitorTagsTable
+  items: ItemsTable
+  vouchers: VouchersTable
+  orders: OrdersTable
+  order_positions: OrderPositionsTable
+  exhibitors: ExhibitorsTable
+  exhibitor_access_codes: ExhibitorAccessCodesTable
+  exhibitor_tag_links: ExhibitorTagLinksTable
+  exhibitor_vouchers: ExhibitorVouchersTable
+  leads: LeadsTable
+  outbox: OutboxTable
+  mail_requests: MailRequestsTable
+  idempotency_keys: IdempotencyKeysTable
+}
+
+export type Organizer = Selectable<OrganizersTable>
+export type Event = Selectable<EventsTable>
+export type NewEvent = Insertable<EventsTable>
+export type EventUpdate = Updateable<EventsTable>
+export type Team = Selectable<TeamsTable>
+export type ExhibitorSettings = Selectable<ExhibitorSettingsTable>
+export type ExhibitorTag = Selectable<ExhibitorTagsTable>
+export type Item = Selectable<ItemsTable>
+export type Voucher = Selectable<VouchersTable>
+export type NewVoucher = Insertable<VouchersTable>
+export type VoucherUpdate = Updateable<VouchersTable>
+export type Order = Selectable<OrdersTable>
+export type OrderPosition = Selectable<OrderPositionsTable>
+export type Exhibitor = Selectable<ExhibitorsTable>
+export type NewExhibitor = Insertable<ExhibitorsTable>
+export type ExhibitorUpdate = Updateable<ExhibitorsTable>
+export type Lead = Selectable<LeadsTable>
+export type NewLead = Insertable<LeadsTable>
+export type OutboxRow = Selectable<OutboxTable>

@@ -1,0 +1,41 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { HttpError } from './httpError.js'
+import { pretixValidationErrors } from './validationErrors.js'
+
+function handle (error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof HttpError) {
+    return reply.code(error.statusCode).headers(error.headers).send(error.body)
+  }
+  if (error.validation) {
+    // A malformed id in the URL names no object; anything else is the client's data.
+    if (error.validationContext === 'params') return reply.code(404).send({ detail: 'Not found.' })
+    const source = error.validationContext === 'querystring' ? request.query : request.body
+    return reply.code(400).send(pretixValidationErrors(error.validation, source))
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return reply.code(413).send({ detail: 'Request body is too large.' })
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return reply.code(415).send({ detail: `Unsupported media type "${request.headers['content-type'] ?? ''}" in request.` })
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return reply.code(400).send({ detail: 'JSON parse error - Expecting value: line 1 column 1 (char 0)' })
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return reply.code(400).send({ detail: 'Invalid Content-Length.' })
+  }
+  const status = error.statusCode ?? 500
+  if (error instanceof SyntaxError || (status === 400 && /JSON/i.test(error.message))) {
+    return reply.code(400).send({ detail: `JSON parse error - ${error.message}` })
+  }
+  if (status >= 400 && status < 500) {
+    return reply.code(status).send({ detail: error.message })
+  }
+  request.log.error({ err: error }, 'request failed')
+  return reply.code(500).send({ detail: 'Internal server error.' })
+}
+
+/** pretix's error shapes for every error and for unknown routes; 5xx messages are never shown. */
+export const errorHandler = fp(async function errorHandler (app: FastifyInstance) {
+  app.setErrorHandler(handle)
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ detail: 'Not found.' }))
+}, { name: 'showfloor-error-handler' })

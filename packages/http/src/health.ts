@@ -1,0 +1,73 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { sql } from 'kysely'
+import client from 'prom-client'
+
+export interface HealthOptions {
+  service: string
+  /** Extra readiness checks (Redis for the worker); each throws when its dependency is unreachable. */
+  checks?: Record<string, () => Promise<void>>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: client.Registry
+  }
+}
+
+async function withTimeout (check: () => Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([check(), new Promise((_resolve, reject) => { timer = setTimeout(() => reject(new Error('timeout')), ms) })])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/**
+ * /healthz (the process runs), /readyz (PostgreSQL and the service's other dependencies answer)
+ * and /metrics (Prometheus text format: process metrics and request durations by route).
+ */
+export const health = fp(async function health (app: FastifyInstance, opts: HealthOptions) {
+  const registry = new client.Registry()
+  registry.setDefaultLabels({ service: opts.service })
+  client.collectDefaultMetrics({ register: registry })
+  const duration = new client.Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route and status code',
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry]
+  })
+  app.decorate('metrics', registry)
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url
+    if (route === undefined || route === '/metrics') return
+    duration.observe({ method: request.method, route, status_code: reply.statusCode }, reply.elapsedTime / 1000)
+  })
+
+  const checks: Record<string, () => Promise<void>> = {
+    postgres: async () => { await sql`select 1`.execute(app.db) },
+    ...opts.checks
+  }
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }))
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const results: Record<string, string> = {}
+    let ready = true
+    await Promise.all(Object.entries(checks).map(async ([name, check]) => {
+      try {
+        await withTimeout(check, 2000)
+        results[name] = 'ok'
+      } catch (err) {
+        ready = false
+        results[name] = (err as Error).message || 'unreachable'
+      }
+    }))
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks: results })
+  })
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    return reply.type(registry.contentType).send(await registry.metrics())
+  })
+}, { name: 'showfloor-health', dependencies: ['showfloor-db'] })

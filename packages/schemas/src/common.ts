@@ -1,0 +1,18 @@
+import { Type, type TSchema } from '@sinclair/typebox'
+
+/** Multi-language text, as pretix sends it: {"en": "...", "de": "..."}. */
+export const I18nString = Type.Record(Type.String({ minLength: 2, maxLength: 10 }), Type.String(), {
+  description: 'Multi-language text, keyed by locale',
+  examples: [{ en: 'Sample conference', de: 'Beispielkonferenz' }]
+})
+
+export const DateTimeString = Type.String({ format: 'date-time', description: 'ISO 8601 with a time zone offset' })
+export const DecimalString = Type.String({ pattern: '^-?\\d{1,11}(\\.\\d{1,2})?$', description: 'Decimal amount as a string, e.g. "12.00"' })
+/** Money accepted as a string or number on input, always answered as a string. */
+export const DecimalInput = Type.Union([DecimalString, Type.Number()])
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+
+export const Slug = Type.String({ pattern: '^[a-z0-9.-]{1,50}$', minLength: 1, maxLength: 50 })
+
+export const IdParam = Type.Integer({ minimum: 1, maximum: 2147483647 })

@@ -1,0 +1,6 @@
+export * from './common.js'
+export * from './formats.js'
+export * from './errors.js'
+export * from './pagination.js'
+export * from './env.js'
+export * from './events.js'

@@ -1,0 +1,116 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { queries, type Event } from '@showfloor/db'
+import {
+  EventCreateSchema, EventParams, EventSchema, EventUpdateSchema, OrganizerParams, PageQuery, Paginated,
+  errorResponses, isoDateTime, type EventBody
+} from '@showfloor/schemas'
+import { fieldError, invalid, paginate } from '@showfloor/http'
+
+export function serializeEvent (event: Event): EventBody {
+  return {
+    name: event.name,
+    slug: event.slug,
+    date_from: isoDateTime(event.date_from),
+    date_to: isoDateTime(event.date_to),
+    currency: event.currency,
+    locale: event.locale,
+    timezone: event.timezone,
+    has_subevents: false
+  }
+}
+
+function validTimeZone (zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone })
+    return true
+  } catch {
+    return false
+  }
+}
+
+function checkDates (dateFrom: string | Date, dateTo: string | Date | null | undefined) {
+  if (dateTo != null && new Date(dateTo) < new Date(dateFrom)) {
+    throw fieldError('date_to', 'The event cannot end before it starts.')
+  }
+}
+
+function checkCommon (body: { timezone?: string, has_subevents?: boolean }) {
+  const errors: Record<string, string[]> = {}
+  if (body.timezone !== undefined && !validTimeZone(body.timezone)) errors.timezone = [`"${body.timezone}" is not a valid choice.`]
+  if (body.has_subevents === true) errors.has_subevents = ['Event series are not supported.']
+  if (Object.keys(errors).length > 0) throw invalid(errors)
+}
+
+const tags = ['Events']
+
+export const events: FastifyPluginAsyncTypebox = async (app) => {
+  const base = () => app.config.PUBLIC_ADMIN_URL
+
+  app.get('/', {
+    schema: { tags, summary: 'List events', params: OrganizerParams, querystring: PageQuery, response: { 200: Paginated(EventSchema), ...errorResponses } }
+  }, async (request) => {
+    const team = request.auth.team
+    const count = await queries.events.countEvents(app.db, team)
+    return await paginate(request, base(), count, async (page) =>
+      (await queries.events.listEvents(app.db, team, page.size, page.offset)).map(serializeEvent))
+  })
+
+  app.get('/:event/', {
+    schema: { tags, summary: 'Event detail', params: EventParams, response: { 200: EventSchema, ...errorResponses } }
+  }, async (request) => serializeEvent(request.event))
+
+  app.post('/', {
+    config: { permission: 'can_create_events' },
+    schema: { tags, summary: 'Create an event', params: OrganizerParams, body: EventCreateSchema, response: { 201: EventSchema, ...errorResponses } }
+  }, async (request, reply) => {
+    const body = request.body
+    checkCommon(body)
+    checkDates(body.date_from, body.date_to)
+    if (await queries.events.findEvent(app.db, request.organizer.id, body.slug)) {
+      throw fieldError('slug', 'This slug has already been used for a different event.')
+    }
+    const event = await queries.events.createEvent(app.db, {
+      organizer_id: request.organizer.id,
+      slug: body.slug,
+      name: JSON.stringify(body.name),
+      date_from: body.date_from,
+      date_to: body.date_to ?? null,
+      currency: body.currency,
+      locale: body.locale,
+      timezone: body.timezone
+    }, request.auth.team)
+    return reply.code(201).send(serializeEvent(event))
+  })
+
+  app.patch('/:event/', {
+    config: { permission: 'can_change_event_settings' },
+    schema: { tags, summary: 'Update an event', params: EventParams, body: EventUpdateSchema, response: { 200: EventSchema, ...errorResponses } }
+  }, async (request) => {
+    const body = request.body
+    const event = request.event
+    checkCommon(body)
+    if (body.slug !== undefined && body.slug !== event.slug) throw fieldError('slug', 'The event slug cannot be changed.')
+    checkDates(body.date_from ?? event.date_from, body.date_to === undefined ? event.date_to : body.date_to)
+    const updated = await queries.events.updateEvent(app.db, event.id, {
+      ...(body.name !== undefined && { name: JSON.stringify(body.name) }),
+      ...(body.date_from !== undefined && { date_from: body.date_from }),
+      ...(body.date_to !== undefined && { date_to: body.date_to }),
+      ...(body.currency !== undefined && { currency: body.currency }),
+      ...(body.locale !== undefined && { locale: body.locale }),
+      ...(body.timezone !== undefined && { timezone: body.timezone })
+    })
+    return serializeEvent(updated)
+  })
+
+  app.delete('/:event/', {
+    config: { permission: 'can_change_event_settings' },
+    schema: { tags, summary: 'Delete an event', params: EventParams, response: { 204: Type.Null(), ...errorResponses } }
+  }, async (request, reply) => {
+    if (await queries.events.eventHasOrders(app.db, request.event.id)) {
+      throw invalid({ detail: 'The event can not be deleted as it already contains orders.' })
+    }
+    await queries.events.deleteEvent(app.db, request.event.id)
+    return await reply.code(204).send(null)
+  })
+}
