@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifySchema } from 'fastify'
 import fp from 'fastify-plugin'
 import { sql } from 'kysely'
 import client from 'prom-client'
@@ -14,6 +14,9 @@ declare module 'fastify' {
     metrics: client.Registry
   }
 }
+
+// Probes stay out of the OpenAPI documents (the `hide` keyword of @fastify/swagger).
+const hidden = { hide: true } as FastifySchema
 
 async function withTimeout (check: () => Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined
@@ -52,8 +55,8 @@ export const health = fp(async function health (app: FastifyInstance, opts: Heal
     ...opts.checks
   }
 
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }))
-  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/healthz', { schema: hidden }, async () => ({ status: 'ok' }))
+  app.get('/readyz', { schema: hidden }, async (_request, reply) => {
     const results: Record<string, string> = {}
     let ready = true
     await Promise.all(Object.entries(checks).map(async ([name, check]) => {
@@ -67,7 +70,7 @@ export const health = fp(async function health (app: FastifyInstance, opts: Heal
     }))
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks: results })
   })
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/metrics', { schema: hidden }, async (_request, reply) => {
     return reply.type(registry.contentType).send(await registry.metrics())
   })
 }, { name: 'showfloor-health', dependencies: ['showfloor-db'] })

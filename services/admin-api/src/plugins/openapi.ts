@@ -19,7 +19,9 @@ export const openapi = fp(async function openapi (app: FastifyInstance) {
         }
       },
       security: [{ token: [] }]
-    }
+    },
+    // pretix's URLs end with a slash; a route registered as a prefix's '/' is reported without it.
+    transform: ({ schema, url }) => ({ schema, url: url.endsWith('/') ? url : url + '/' })
   })
   await app.register(swaggerUi, { routePrefix: '/api/docs' })
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())
