@@ -18,6 +18,18 @@ export interface DbOptions {
 
 export type Db = Kysely<Database>
 
+const pools = new WeakMap<Db, pg.Pool>()
+
+/**
+ * The pg pool behind a Kysely instance, for the few hot paths that run named (prepared) statements,
+ * which PostgreSQL then plans once per connection instead of on every call.
+ */
+export function poolOf (db: Db): pg.Pool {
+  const pool = pools.get(db)
+  if (!pool) throw new Error('this Kysely instance was not made by createDb')
+  return pool
+}
+
 /** One per process: it owns the pool, and `db.destroy()` closes it. */
 export function createDb (connectionString: string, options: DbOptions = {}): Db {
   const pool = new pg.Pool({
@@ -28,5 +40,7 @@ export function createDb (connectionString: string, options: DbOptions = {}): Db
   })
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  pools.set(db, pool)
+  return db
 }
