@@ -67,7 +67,11 @@ export function pretixValidationErrors (errors: FastifySchemaValidationError[], 
   // Union schemas report one error per branch; the first error of a path says it best.
   const seen = new Set<string>()
   const root: any = Array.isArray(body) ? body.map(() => ({})) : {}
-  for (const error of errors) {
+  // A nullable field (X | null) that fails as X also fails the null branch; that second error says
+  // nothing useful, so it goes whenever another error speaks for the same place or below it.
+  const useful = errors.filter((e) => !(e.keyword === 'type' && (e.params as { type?: unknown }).type === 'null' &&
+    errors.some((o) => o !== e && o.keyword !== 'anyOf' && (o.instancePath === e.instancePath || o.instancePath.startsWith(e.instancePath + '/')))))
+  for (const error of useful) {
     const path = decodePointer(error.instancePath)
     const params = error.params as Record<string, any>
     if (error.keyword === 'required') path.push(String(params.missingProperty))

@@ -1,4 +1,4 @@
-import type { FastifyInstance, InjectOptions } from 'fastify'
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import { queries, type Db } from '@showfloor/db'
 import { createTestDatabase } from '@showfloor/db/testing'
@@ -14,7 +14,7 @@ export interface Harness {
   organizerId: number
   /** Creates a token for `demo` (or another organizer) with the given team settings. */
   tokenFor: (opts: { permissions?: readonly queries.tokens.TeamPermission[], allEvents?: boolean, eventIds?: number[], organizerId?: number, team?: string }) => Promise<string>
-  request: (token: string | null, opts: InjectOptions) => ReturnType<FastifyInstance['inject']>
+  request: (token: string | null, opts: InjectOptions) => Promise<LightMyRequestResponse>
   /** Creates an event of `demo` through the API and returns its slug. */
   createEvent: (slug: string, extra?: Record<string, unknown>) => Promise<string>
 }

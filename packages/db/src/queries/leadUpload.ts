@@ -1,0 +1,121 @@
+import type { Db } from '../database.js'
+import { poolOf } from '../database.js'
+import type { Answer, I18nText, NameParts } from '../types.js'
+
+export interface LeadUpload {
+  exhibitorId: number
+  eventId: number
+  scopeByDevice: boolean
+  code: string
+  scanned: string
+  rating: number | null
+  tags: string[] | null
+  notes: string
+  deviceName: string | null
+  deviceUuid: string | null
+}
+
+/** What the attendee-fields function needs about the scanned position. */
+export interface AttendeeSource {
+  attendee_name_parts: NameParts
+  attendee_name: string | null
+  attendee_email: string | null
+  company: string | null
+  street: string | null
+  zipcode: string | null
+  city: string | null
+  country: string | null
+  answers: Answer[]
+  order_code: string
+  order_email: string | null
+  item_name: I18nText
+}
+
+export interface StoredLead {
+  id: number
+  created: boolean
+  rating: number | null
+  tags: string[]
+  notes: string
+  device_name: string | null
+  device_uuid: string | null
+  lead_fields: string[]
+  attendee: AttendeeSource
+}
+
+// The whole upload in one statement, so it costs one round trip and, prepared, one plan per
+// connection: find the position by badge code (or ticket secret when the event allows it), insert
+// or merge the lead under the unique (exhibitor, position, scope) key, which makes concurrent first
+// uploads produce one row and one "created", and write the enrichment outbox row in the same
+// transaction. `xmax = 0` is true only for a row this statement inserted.
+const UPLOAD = `
+with s as (
+  select scan_secret, lead_fields from exhibitor_settings where event_id = $2
+), p as (
+  (select op.id from order_positions op where op.event_id = $2 and op.pseudonymization_id = $3)
+  union all
+  (select op.id from order_positions op, s where s.scan_secret and op.event_id = $2 and op.secret = $3)
+  limit 1
+), up as (
+  insert into leads as l (exhibitor_id, position_id, scope_key, rating, tags, notes, device_name, device_uuid, scanned)
+  select $1, p.id, case when $4::boolean then coalesce($10::uuid::text, '') else '' end,
+         $6::smallint, coalesce($7::jsonb, '[]'::jsonb), $8, $9, $10::uuid, $5::timestamptz
+  from p
+  on conflict (exhibitor_id, position_id, scope_key) do update set
+    rating = coalesce(excluded.rating, l.rating),
+    tags = case when $7::jsonb is null then l.tags else excluded.tags end,
+    notes = case when excluded.notes = '' then l.notes else excluded.notes end,
+    device_name = coalesce(excluded.device_name, l.device_name),
+    device_uuid = coalesce(excluded.device_uuid, l.device_uuid),
+    scanned = least(l.scanned, excluded.scanned),
+    last_upload = now()
+  returning l.id, l.position_id, (l.xmax = 0) as created, l.rating, l.tags, l.notes, l.device_name, l.device_uuid
+), ob as (
+  insert into outbox (topic, payload) select 'lead.enrich', jsonb_build_object('lead_id', up.id) from up
+)
+select up.*, s.lead_fields, op.attendee_name_parts, op.attendee_name, op.attendee_email, op.company, op.street,
+       op.zipcode, op.city, op.country, op.answers, o.code as order_code, o.email as order_email, i.name as item_name
+from up
+join order_positions op on op.id = up.position_id
+join orders o on o.id = op.order_id
+join items i on i.id = op.item_id
+cross join s`
+
+/** Stores or merges one scan; undefined when the code matches no attendee of the event. */
+export async function uploadLead (db: Db, upload: LeadUpload): Promise<StoredLead | undefined> {
+  const { rows } = await poolOf(db).query({
+    name: 'showfloor_upload_lead',
+    text: UPLOAD,
+    values: [
+      upload.exhibitorId, upload.eventId, upload.code, upload.scopeByDevice, upload.scanned,
+      upload.rating, upload.tags === null ? null : JSON.stringify(upload.tags), upload.notes,
+      upload.deviceName, upload.deviceUuid
+    ]
+  })
+  const row = rows[0]
+  if (!row) return undefined
+  return {
+    id: Number(row.id),
+    created: row.created,
+    rating: row.rating,
+    tags: row.tags,
+    notes: row.notes,
+    device_name: row.device_name,
+    device_uuid: row.device_uuid,
+    lead_fields: row.lead_fields,
+    attendee: {
+      attendee_name_parts: row.attendee_name_parts,
+      attendee_name: row.attendee_name,
+      attendee_email: row.attendee_email,
+      company: row.company,
+      street: row.street,
+      zipcode: row.zipcode,
+      city: row.city,
+      country: row.country,
+      answers: row.answers,
+      order_code: row.order_code,
+      order_email: row.order_email,
+      item_name: row.item_name
+    }
+  }
+}

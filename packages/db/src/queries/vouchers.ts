@@ -1,0 +1,96 @@
+import { sql } from 'kysely'
+import type { Db } from '../database.js'
+import type { NewVoucher, Voucher, VoucherUpdate } from '../types.js'
+
+export interface VoucherFilter {
+  /** Matched ignoring case, like the uniqueness of codes (and through the same index). */
+  code?: string
+  tag?: string
+}
+
+function eventVouchers (db: Db, eventId: number, filter: VoucherFilter) {
+  let query = db.selectFrom('vouchers').where('event_id', '=', eventId)
+  if (filter.code !== undefined) {
+    const code = filter.code
+    query = query.where((eb) => eb(eb.fn('upper', ['code']), '=', eb.fn('upper', [eb.val(code)])))
+  }
+  if (filter.tag !== undefined) query = query.where('tag', '=', filter.tag)
+  return query
+}
+
+export async function countVouchers (db: Db, eventId: number, filter: VoucherFilter = {}): Promise<number> {
+  const row = await eventVouchers(db, eventId, filter).select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()
+  return Number(row.count)
+}
+
+export async function listVouchers (db: Db, eventId: number, filter: VoucherFilter, limit: number, offset: number): Promise<Voucher[]> {
+  return await eventVouchers(db, eventId, filter).selectAll().orderBy('id').limit(limit).offset(offset).execute()
+}
+
+/** The voucher; `forUpdate` locks its row until the transaction ends (redemptions wait). */
+export async function findVoucher (db: Db, eventId: number, id: number, options: { forUpdate?: boolean } = {}): Promise<Voucher | undefined> {
+  let query = db.selectFrom('vouchers').selectAll().where('event_id', '=', eventId).where('id', '=', id)
+  if (options.forUpdate) query = query.forUpdate()
+  return await query.executeTakeFirst()
+}
+
+export interface CodeCheck {
+  /** The code as the unique index compares it (PostgreSQL's upper()). */
+  key: string
+  /** Whether another voucher of the event has it. */
+  taken: boolean
+}
+
+/**
+ * For each code, in input order: its comparison key and whether another voucher of the event
+ * (other than `exceptId`) already has it. One round trip for any number of codes.
+ */
+export async function checkCodes (db: Db, eventId: number, codes: string[], exceptId: number | null = null): Promise<CodeCheck[]> {
+  if (codes.length === 0) return []
+  const result = await sql<CodeCheck>`
+    select upper(c.code) as key,
+      exists (select 1 from vouchers v
+              where v.event_id = ${eventId} and upper(v.code) = upper(c.code) and v.id <> ${exceptId ?? 0}) as taken
+    from unnest(${codes}::text[]) with ordinality as c(code, ord)
+    order by c.ord`.execute(db)
+  return result.rows
+}
+
+// 15 columns a row: well below PostgreSQL's 65,535 parameters a statement.
+const INSERT_CHUNK = 1000
+
+/**
+ * Inserts the vouchers and returns them in input order. Many rows are inserted in chunks inside one
+ * transaction (the caller's, when `db` is one), so a batch is stored whole or not at all.
+ */
+export async function createVouchers (db: Db, rows: NewVoucher[]): Promise<Voucher[]> {
+  if (rows.length === 0) return []
+  const insert = async (trx: Db) => {
+    const created: Voucher[] = []
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      created.push(...await trx.insertInto('vouchers').values(rows.slice(i, i + INSERT_CHUNK)).returningAll().execute())
+    }
+    // Ids come from one sequence in insertion order; RETURNING's order is not promised.
+    return created.sort((a, b) => a.id - b.id)
+  }
+  if (rows.length <= INSERT_CHUNK || db.isTransaction) return await insert(db)
+  return await db.transaction().execute(insert)
+}
+
+export async function updateVoucher (db: Db, id: number, values: VoucherUpdate): Promise<Voucher> {
+  return await db.updateTable('vouchers').set(values).where('id', '=', id).returningAll().executeTakeFirstOrThrow()
+}
+
+/**
+ * Deletes the voucher unless it was redeemed or an order position refers to it (pretix's
+ * allow_delete); false when it stays. The condition is checked on the row the DELETE locks, so a
+ * concurrent redemption cannot slip in between.
+ */
+export async function deleteUnusedVoucher (db: Db, id: number): Promise<boolean> {
+  const result = await db.deleteFrom('vouchers')
+    .where('id', '=', id)
+    .where('redeemed', '=', 0)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('order_positions').select('order_positions.id').whereRef('order_positions.voucher_id', '=', 'vouchers.id'))))
+    .executeTakeFirst()
+  return Number(result.numDeletedRows) > 0
+}

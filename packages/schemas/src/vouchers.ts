@@ -1,0 +1,133 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { DateTimeString, DecimalInput, DecimalString, Nullable } from './common.js'
+import { PageQuery } from './pagination.js'
+import { decimal, isoDateTime } from './formats.js'
+import { ObjectIdPath } from './items.js'
+
+/** At most this many entries in one batch_create body. */
+export const MAX_VOUCHER_BATCH = 10_000
+
+export const PRICE_MODES = ['none', 'set', 'subtract', 'percent'] as const
+export type PriceMode = typeof PRICE_MODES[number]
+const PriceModeSchema = Type.Union(PRICE_MODES.map((mode) => Type.Literal(mode)), {
+  description: 'none: no change; set: the price is `value`; subtract: the price minus `value`; percent: `value` percent off'
+})
+
+export const VoucherSchema = Type.Object({
+  id: Type.Integer(),
+  code: Type.String(),
+  max_usages: Type.Integer(),
+  redeemed: Type.Integer(),
+  min_usages: Type.Integer(),
+  valid_until: Nullable(DateTimeString),
+  block_quota: Type.Boolean(),
+  allow_ignore_quota: Type.Boolean(),
+  price_mode: PriceModeSchema,
+  value: Nullable(DecimalString),
+  item: Nullable(Type.Integer()),
+  variation: Nullable(Type.Integer()),
+  quota: Nullable(Type.Integer()),
+  tag: Type.String(),
+  comment: Type.String(),
+  seat: Nullable(Type.String()),
+  subevent: Nullable(Type.Integer()),
+  show_hidden_items: Type.Boolean(),
+  all_addons_included: Type.Boolean(),
+  all_bundles_included: Type.Boolean()
+}, { title: 'Voucher' })
+export type VoucherBody = Static<typeof VoucherSchema>
+
+const Count = Type.Integer({ minimum: 1, maximum: 2147483647 })
+
+// Writable fields. No `default` keywords: Ajv would fill them in, also for PATCH.
+const voucherFields = {
+  code: Type.String({ minLength: 5, maxLength: 255, description: 'Unique within the event, ignoring case; generated when omitted on create' }),
+  max_usages: Count,
+  min_usages: Count,
+  valid_until: Nullable(DateTimeString),
+  block_quota: Type.Boolean(),
+  allow_ignore_quota: Type.Boolean(),
+  price_mode: PriceModeSchema,
+  value: Nullable(DecimalInput),
+  item: Nullable(Type.Integer({ description: 'An item of the same event' })),
+  variation: Nullable(Type.Integer({ description: 'Always null: items have no variations here' })),
+  quota: Nullable(Type.Integer({ description: 'Always null: there are no quotas here' })),
+  tag: Type.String({ maxLength: 255 }),
+  comment: Type.String(),
+  seat: Nullable(Type.String({ description: 'Always null: there are no seating plans here' })),
+  subevent: Nullable(Type.Integer({ description: 'Always null: event series are not supported' })),
+  show_hidden_items: Type.Boolean(),
+  all_addons_included: Type.Boolean(),
+  all_bundles_included: Type.Boolean()
+}
+
+/** POST and PATCH: every field optional; on create, omitted fields take pretix's defaults. */
+export const VoucherCreateSchema = Type.Partial(Type.Object(voucherFields), {
+  description: 'Defaults: max_usages 1, min_usages 1, price_mode "none", show_hidden_items true, tag and comment "", everything else false or null'
+})
+export type VoucherCreate = Static<typeof VoucherCreateSchema>
+export const VoucherUpdateSchema = VoucherCreateSchema
+export type VoucherUpdate = VoucherCreate
+
+/** PUT: `code` is required (a replacement must not silently re-code a voucher); other omitted fields reset to their defaults. */
+export const VoucherReplaceSchema = Type.Object({ ...VoucherCreateSchema.properties, code: voucherFields.code })
+export type VoucherReplace = Static<typeof VoucherReplaceSchema>
+
+export const VoucherBatchSchema = Type.Array(VoucherCreateSchema, { description: `At most ${MAX_VOUCHER_BATCH} vouchers, created all or none` })
+
+export const VoucherParams = Type.Object({ organizer: Type.String(), event: Type.String(), id: ObjectIdPath })
+
+export const VoucherListQuery = Type.Object({
+  ...PageQuery.properties,
+  code: Type.Optional(Type.String({ description: 'Only the voucher with this code (ignoring case)' })),
+  tag: Type.Optional(Type.String({ description: 'Only vouchers with exactly this tag' }))
+})
+
+/** The columns serializeVoucher reads; the database row type fits it. */
+export interface VoucherRecord {
+  id: number
+  code: string
+  max_usages: number
+  redeemed: number
+  min_usages: number
+  valid_until: Date | string | null
+  block_quota: boolean
+  allow_ignore_quota: boolean
+  price_mode: string
+  value: string | number | null
+  item_id: number | null
+  variation: number | null
+  quota: number | null
+  tag: string
+  comment: string
+  seat: string | null
+  show_hidden_items: boolean
+  all_addons_included: boolean
+  all_bundles_included: boolean
+}
+
+/** pretix's voucher resource on the wire (the exhibitors API adds `exhibitor_comment` to it). */
+export function serializeVoucher (voucher: VoucherRecord): VoucherBody {
+  return {
+    id: voucher.id,
+    code: voucher.code,
+    max_usages: voucher.max_usages,
+    redeemed: voucher.redeemed,
+    min_usages: voucher.min_usages,
+    valid_until: isoDateTime(voucher.valid_until),
+    block_quota: voucher.block_quota,
+    allow_ignore_quota: voucher.allow_ignore_quota,
+    price_mode: voucher.price_mode as PriceMode,
+    value: voucher.value === null ? null : decimal(voucher.value),
+    item: voucher.item_id,
+    variation: voucher.variation,
+    quota: voucher.quota,
+    tag: voucher.tag,
+    comment: voucher.comment,
+    seat: voucher.seat,
+    subevent: null,
+    show_hidden_items: voucher.show_hidden_items,
+    all_addons_included: voucher.all_addons_included,
+    all_bundles_included: voucher.all_bundles_included
+  }
+}

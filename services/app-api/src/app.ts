@@ -1,0 +1,24 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { AppApiEnv } from '@showfloor/schemas'
+import { dbPlugin, errorHandler, health, httpServerOptions } from '@showfloor/http'
+import { openapi } from './plugins/openapi.js'
+import { routes } from './routes/index.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    appConfig: AppApiEnv
+  }
+}
+
+/** The App API as a plugin tree, shared by the server and the tests. */
+export async function buildApp (config: AppApiEnv): Promise<FastifyInstance> {
+  const app = Fastify(httpServerOptions(config.LOG_LEVEL)).withTypeProvider<TypeBoxTypeProvider>()
+  app.decorate('appConfig', config)
+  await app.register(errorHandler)
+  await app.register(dbPlugin, { databaseUrl: config.DATABASE_URL, applicationName: 'showfloor-app-api' })
+  await app.register(health, { service: 'app-api' })
+  await app.register(openapi)
+  await app.register(routes, { prefix: '/exhibitors/api/v1' })
+  return app
+}

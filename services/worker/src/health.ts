@@ -1,0 +1,17 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Redis } from 'ioredis'
+import type { WorkerEnv } from '@showfloor/schemas'
+import { dbPlugin, errorHandler, health, httpServerOptions } from '@showfloor/http'
+import { pingRedis } from './redis.js'
+
+/**
+ * The worker's small HTTP side: /healthz, /readyz (PostgreSQL and Redis) and /metrics. It also
+ * owns the process's db pool (`app.db`), which processors share, and closes it on shutdown.
+ */
+export async function buildHealthApp (config: WorkerEnv, redis: Redis): Promise<FastifyInstance> {
+  const app = Fastify(httpServerOptions(config.LOG_LEVEL))
+  await app.register(errorHandler)
+  await app.register(dbPlugin, { databaseUrl: config.DATABASE_URL, poolSize: 5, applicationName: 'showfloor-worker' })
+  await app.register(health, { service: 'worker', checks: { redis: async () => { await pingRedis(redis) } } })
+  return app
+}
