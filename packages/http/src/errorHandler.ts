@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin'
 import { HttpError } from './httpError.js'
 import { pretixValidationErrors } from './validationErrors.js'
+import { validatorCompiler } from './validation.js'
 
 function handle (error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof HttpError) {
@@ -23,6 +24,11 @@ function handle (error: FastifyError, request: FastifyRequest, reply: FastifyRep
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return reply.code(400).send({ detail: 'Invalid Content-Length.' })
   }
+  // PostgreSQL's data exceptions (class 22: a NUL byte in text, a date out of range, a number too
+  // large) are caused by the input that reached it, never by the server.
+  if (typeof error.code === 'string' && /^22[0-9A-Z]{3}$/.test(error.code)) {
+    return reply.code(400).send({ detail: 'Invalid input: a value could not be stored.' })
+  }
   const status = error.statusCode ?? 500
   if (error instanceof SyntaxError || (status === 400 && /JSON/i.test(error.message))) {
     return reply.code(400).send({ detail: `JSON parse error - ${error.message}` })
@@ -34,8 +40,12 @@ function handle (error: FastifyError, request: FastifyRequest, reply: FastifyRep
   return reply.code(500).send({ detail: 'Internal server error.' })
 }
 
-/** pretix's error shapes for every error and for unknown routes; 5xx messages are never shown. */
+/**
+ * pretix's conventions for input and errors: typed bodies, converted URL parts, pretix's error
+ * shapes for every error and for unknown routes; 5xx messages are never shown.
+ */
 export const errorHandler = fp(async function errorHandler (app: FastifyInstance) {
+  app.setValidatorCompiler(validatorCompiler)
   app.setErrorHandler(handle)
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ detail: 'Not found.' }))
 }, { name: 'showfloor-error-handler' })

@@ -1,13 +1,12 @@
 import type { FastifyInstance } from 'fastify'
 
-/** Fastify options every Showfloor HTTP service shares: 1 MiB bodies, all validation errors at once. */
+/** Fastify options every Showfloor HTTP service shares: 1 MiB bodies, URLs with or without their trailing slash. */
 export function httpServerOptions (logLevel: string) {
   return {
     logger: { level: logLevel },
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true },
-    trustProxy: true,
-    ajv: { customOptions: { allErrors: true, coerceTypes: false } }
+    trustProxy: true
   } as const
 }
 

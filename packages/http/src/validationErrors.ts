@@ -66,6 +66,9 @@ function valueAt (root: unknown, path: string[]): unknown {
 export function pretixValidationErrors (errors: FastifySchemaValidationError[], body: unknown): Record<string, unknown> | unknown[] {
   // Union schemas report one error per branch; the first error of a path says it best.
   const seen = new Set<string>()
+  // A list where one object was expected is a single error, not a list of them.
+  const wrongRoot = errors.find((e) => e.instancePath === '' && e.keyword === 'type')
+  if (wrongRoot) return { non_field_errors: [message(wrongRoot, body)] }
   const root: any = Array.isArray(body) ? body.map(() => ({})) : {}
   // A nullable field (X | null) that fails as X also fails the null branch; that second error says
   // nothing useful, so it goes whenever another error speaks for the same place or below it.
@@ -86,6 +89,8 @@ export function pretixValidationErrors (errors: FastifySchemaValidationError[], 
       ;(root.non_field_errors ??= []).push(message(error, value))
       continue
     }
+    // An entry of a list body that is not an object at all: its error is the entry's own.
+    if (Array.isArray(root) && path.length === 1) path.push('non_field_errors')
     let target = root
     for (let i = 0; i < path.length - 1; i++) {
       const segment = path[i]

@@ -15,7 +15,7 @@ const base = '/api/v1/organizers/bigevents/events/sampleconf/exhibitors/'
 const exhibitorExample = {
   id: 1,
   name: 'Aperture Science',
-  internal_id: null,
+  internal_id: null as string | null,
   contact_name: 'Dr Cave Johnson',
   contact_name_parts: {
     _scheme: 'salutation_title_given_family',

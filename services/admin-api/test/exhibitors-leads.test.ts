@@ -56,7 +56,7 @@ t.test('exhibitor leads', async (t) => {
   const leadsUrl = (slug: string, id: number) => `/api/v1/organizers/demo/events/${slug}/exhibitors/${id}/leads/`
   const uuid = 'd8c2ec53-d602-4a08-882d-db4cf54344a2'
 
-  for (const [slug, ctx] of [['messe', de], ['conf', en]] as const) {
+  for (const ctx of [de, en]) {
     // Uploaded out of order; two share a first upload, so the id decides between them.
     await h.db.insertInto('leads').values([
       { exhibitor_id: ctx.exhibitorId, position_id: ctx.cave, rating: 4, tags: JSON.stringify(['hot']), notes: 'Wants a demo', device_name: 'DEV1', device_uuid: uuid, scanned: '2026-12-01T10:00:00Z', first_upload: '2026-12-01T10:05:00Z' },
@@ -70,7 +70,6 @@ t.test('exhibitor leads', async (t) => {
         data: JSON.stringify([{ id: 'attendee_name', label: 'Snapshot', value: 'Stored by the job', details: [] }])
       }
     ]).execute()
-    t.ok(slug)
   }
 
   t.test('order, shape and data in the event\'s locale (de)', async (t) => {

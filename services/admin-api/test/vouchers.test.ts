@@ -146,6 +146,9 @@ t.test('vouchers', async (t) => {
       item: ['Invalid pk "99999999999" - object does not exist.'],
       value: ['Ensure that there are no more than 2 decimal places.']
     })
+    const yearZero = await h.request(h.token, { method: 'POST', url, payload: { valid_until: '0000-01-01T00:00:00Z' } })
+    t.equal(yearZero.statusCode, 400)
+    t.ok(yearZero.json().valid_until)
     const nul = await h.request(h.token, { method: 'POST', url, payload: { code: 'NUL\u0000CODE', comment: 'a\u0000b' } })
     t.equal(nul.statusCode, 400)
     t.same(nul.json(), { code: ['Null characters are not allowed.'], comment: ['Null characters are not allowed.'] })

@@ -7,13 +7,17 @@ import { createTestDatabase } from '@showfloor/db/testing'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 
+// The child runs as from an operator's shell, without the test runner's loaders.
+const childEnv = Object.fromEntries(Object.entries(process.env)
+  .filter(([key]) => key !== 'NODE_OPTIONS' && !key.startsWith('_TAPJS_') && !key.startsWith('TAP')))
+
 t.test('the server starts from source, answers, and exits 0 on SIGTERM', async (t) => {
   const testDb = await createTestDatabase('app_shutdown')
   t.teardown(async () => { await testDb.drop() })
 
   const child = spawn(process.execPath, ['--conditions=@showfloor/source', '--import', 'tsx', 'services/app-api/src/server.ts'], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: testDb.url, APP_API_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+    env: { ...childEnv, DATABASE_URL: testDb.url, APP_API_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
@@ -52,7 +56,7 @@ t.test('the server starts from source, answers, and exits 0 on SIGTERM', async (
 t.test('a bad configuration value stops the server with a message naming the variable', async (t) => {
   const child = spawn(process.execPath, ['--conditions=@showfloor/source', '--import', 'tsx', 'services/app-api/src/server.ts'], {
     cwd: root,
-    env: { ...process.env, APP_API_PORT: 'abc', LOG_LEVEL: 'silent' },
+    env: { ...childEnv, APP_API_PORT: 'abc', LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let stderr = ''

@@ -20,7 +20,7 @@ const closables: Closable[] = [{ name: 'redis', close: async () => { await close
 // Runs before the db pool closes (onClose hooks run in reverse order of registration), so
 // processors finish their current job while PostgreSQL is still there.
 app.addHook('onClose', async () => {
-  for (const closable of closables.reverse()) {
+  for (const closable of [...closables].reverse()) {
     try {
       await closable.close()
     } catch (err) {

@@ -1,5 +1,5 @@
-import t from 'tap'
-import { spawn } from 'node:child_process'
+import t, { type Test } from 'tap'
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -7,23 +7,30 @@ import { createTestDatabase } from '@showfloor/db/testing'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 
-t.test('the worker starts from source, answers, and exits 0 on SIGTERM', async (t) => {
-  const testDb = await createTestDatabase('worker_shutdown')
-  t.teardown(async () => { await testDb.drop() })
+// The child runs as from an operator's shell, without the test runner's loaders.
+const childEnv = Object.fromEntries(Object.entries(process.env)
+  .filter(([key]) => key !== 'NODE_OPTIONS' && !key.startsWith('_TAPJS_') && !key.startsWith('TAP')))
 
+interface Running {
+  child: ChildProcessWithoutNullStreams
+  base: string
+  logs: string[]
+  stderr: () => string
+  exited: Promise<[number | null, NodeJS.Signals | null]>
+}
+
+/** Runs the worker from source as its own process; port 0 lets the OS choose, and the log line says which. */
+async function start (t: Test, env: Record<string, string>): Promise<Running> {
   const child = spawn(process.execPath, ['--conditions=@showfloor/source', '--import', 'tsx', 'services/worker/src/main.ts'], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: testDb.url, WORKER_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe']
+    env: { ...childEnv, WORKER_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }
   })
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
   t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-
-  // Port 0 lets the OS choose; Fastify's log line says which.
   const logs: string[] = []
-  const listening = new Promise<string>((resolve, reject) => {
+  const base = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no "listening" log line in time\n${logs.join('\n')}\n${stderr}`)), 30_000)
     createInterface({ input: child.stdout }).on('line', (line) => {
       logs.push(line)
@@ -35,28 +42,51 @@ t.test('the worker starts from source, answers, and exits 0 on SIGTERM', async (
     })
     child.on('exit', () => { clearTimeout(timer); reject(new Error(`exited before listening\n${logs.join('\n')}\n${stderr}`)) })
   })
-  const base = await listening
+  return { child, base, logs, stderr: () => stderr, exited }
+}
 
-  t.equal((await fetch(`${base}/healthz`)).status, 200)
-  // The Redis connection is made in the background; readiness follows once it is up.
-  let ready = 0
-  for (let i = 0; i < 50 && ready !== 200; i++) {
-    ready = (await fetch(`${base}/readyz`)).status
-    if (ready !== 200) await new Promise((resolve) => setTimeout(resolve, 100))
+async function readiness (base: string, want: number): Promise<number> {
+  // The Redis connection is made in the background; readiness follows once it is up (or has failed).
+  let status = 0
+  for (let i = 0; i < 50 && status !== want; i++) {
+    status = (await fetch(`${base}/readyz`)).status
+    if (status !== want) await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  t.equal(ready, 200)
+  return status
+}
 
-  child.kill('SIGTERM')
-  const [code, signal] = await exited
+async function stop (t: Test, running: Running): Promise<void> {
+  running.child.kill('SIGTERM')
+  const [code, signal] = await running.exited
   t.equal(signal, null, 'not killed by the signal')
-  t.equal(code, 0, `clean exit; stderr: ${stderr}`)
-  t.ok(logs.some((line) => /"msg":"stopping"/.test(line)), 'logs the graceful stop')
+  t.equal(code, 0, `clean exit; stderr: ${running.stderr()}`)
+  t.ok(running.logs.some((line) => /"msg":"stopping"/.test(line)), 'logs the graceful stop')
+}
+
+t.test('the worker', async (t) => {
+  const testDb = await createTestDatabase('worker_shutdown')
+  t.teardown(async () => { await testDb.drop() })
+
+  t.test('starts from source, answers, and exits 0 on SIGTERM', async (t) => {
+    const running = await start(t, { DATABASE_URL: testDb.url })
+    t.equal((await fetch(`${running.base}/healthz`)).status, 200)
+    t.equal(await readiness(running.base, 200), 200)
+    await stop(t, running)
+  })
+
+  t.test('keeps running while Redis is unreachable, not ready, and still exits 0 on SIGTERM', async (t) => {
+    const running = await start(t, { DATABASE_URL: testDb.url, REDIS_URL: 'redis://127.0.0.1:1' })
+    t.equal((await fetch(`${running.base}/healthz`)).status, 200)
+    t.equal(await readiness(running.base, 503), 503)
+    await stop(t, running)
+    t.equal(running.logs.filter((line) => /redis unreachable/.test(line)).length, 1, 'reconnect attempts are logged once')
+  })
 })
 
 t.test('a bad configuration value stops the worker with a message naming the variable', async (t) => {
   const child = spawn(process.execPath, ['--conditions=@showfloor/source', '--import', 'tsx', 'services/worker/src/main.ts'], {
     cwd: root,
-    env: { ...process.env, WORKER_PORT: 'abc', LOG_LEVEL: 'silent' },
+    env: { ...childEnv, WORKER_PORT: 'abc', LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let stderr = ''

@@ -91,6 +91,7 @@ function columns (state: VoucherState) {
 const MAX_ID = 2147483647
 const invalidPk = (value: unknown) => `Invalid pk "${String(value)}" - object does not exist.`
 const CODE_TAKEN = 'A voucher with this code already exists.'
+const DATETIME_FORMAT = 'Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].'
 
 interface Draft {
   state: VoucherState
@@ -116,7 +117,11 @@ function draft (body: VoucherCreate, base: VoucherState, redeemed: number): Draf
   }
   if (body.max_usages !== undefined) state.max_usages = body.max_usages
   if (body.min_usages !== undefined) state.min_usages = body.min_usages
-  if (body.valid_until !== undefined) state.valid_until = body.valid_until
+  if (body.valid_until !== undefined) {
+    // The date-time format admits year 0, which neither PostgreSQL nor pretix's parser accept.
+    if (body.valid_until !== null && body.valid_until.startsWith('0000')) add('valid_until', DATETIME_FORMAT)
+    state.valid_until = body.valid_until
+  }
   if (body.block_quota !== undefined) state.block_quota = body.block_quota
   if (body.allow_ignore_quota !== undefined) state.allow_ignore_quota = body.allow_ignore_quota
   if (body.price_mode !== undefined) state.price_mode = body.price_mode
