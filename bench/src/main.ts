@@ -1,0 +1,15 @@
+import { printTable, type Benchmark, type Row } from './table.js'
+
+// Each benchmark seeds a database of its own, measures, and drops it. Run them one at a time: the
+// machine has two cores, and a neighbour's load would skew every figure.
+const benchmarks: Benchmark[] = [
+]
+
+const only = process.argv.slice(2)
+const rows: Row[] = []
+for (const benchmark of benchmarks) {
+  if (only.length > 0 && !only.includes(benchmark.name)) continue
+  console.error(`running ${benchmark.name} ...`)
+  rows.push(...await benchmark.run())
+}
+printTable(rows)
