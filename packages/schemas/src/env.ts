@@ -5,6 +5,8 @@ const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace',
 const PostgresUrl = Type.String({ pattern: '^postgres(ql)?://', default: 'postgres://postgres@127.0.0.1:5432/showfloor' })
 const RedisUrl = Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' })
 const PublicUrl = Type.Optional(Type.String({ pattern: '^https?://' }))
+/** BullMQ's key prefix: producers and workers of one installation must use the same one. */
+const QueuePrefix = Type.String({ default: 'showfloor', minLength: 1, pattern: '^[A-Za-z0-9:_.-]+$' })
 
 export const AdminApiEnv = Type.Object({
   ADMIN_API_PORT: Port(8001),
@@ -12,6 +14,9 @@ export const AdminApiEnv = Type.Object({
   DATABASE_URL: PostgresUrl,
   REDIS_URL: RedisUrl,
   PUBLIC_ADMIN_URL: PublicUrl,
+  QUEUE_PREFIX: QueuePrefix,
+  /** How long send_access_code waits for the mail to be accepted before answering 503. */
+  ACCESS_CODE_MAIL_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 120000, default: 15000 }),
   LOG_LEVEL: LogLevel
 })
 export type AdminApiEnv = Static<typeof AdminApiEnv>
@@ -22,6 +27,8 @@ export const AppApiEnv = Type.Object({
   DATABASE_URL: PostgresUrl,
   REDIS_URL: RedisUrl,
   PUBLIC_APP_URL: PublicUrl,
+  /** Prefix of this service's Redis keys (the shared auth-failure counts). */
+  REDIS_PREFIX: Type.String({ default: 'showfloor', minLength: 1, pattern: '^[A-Za-z0-9:_.-]+$' }),
   LOG_LEVEL: LogLevel
 })
 export type AppApiEnv = Static<typeof AppApiEnv>
@@ -36,6 +43,13 @@ export const WorkerEnv = Type.Object({
   MAIL_FROM: Type.String({ default: 'showfloor@localhost', minLength: 3 }),
   PUBLIC_ADMIN_URL: PublicUrl,
   PUBLIC_APP_URL: PublicUrl,
+  QUEUE_PREFIX: QueuePrefix,
+  /**
+   * Longest time one SMTP delivery may take. The worker starts an access-code mail only while the
+   * waiting request has more than this (plus a second) left, so a mail is never sent after its
+   * request gave up.
+   */
+  MAIL_SEND_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 5000 }),
   LOG_LEVEL: LogLevel
 })
 export type WorkerEnv = Static<typeof WorkerEnv>

@@ -103,6 +103,10 @@ t.test('exhibitor settings', async (t) => {
     t.equal(urlType.statusCode, 400)
     t.same(urlType.json(), { terms_url: ['Not a valid string.'] })
 
+    const nul = await h.request(h.token, { method: 'PATCH', url, payload: { lead_tags: ['a\u0000b'], help_url: 'https://example.com/\u0000' } })
+    t.equal(nul.statusCode, 400)
+    t.same(nul.json(), { lead_tags: ['Null characters are not allowed.'], help_url: ['Null characters are not allowed.'] })
+
     const tags = await h.request(h.token, { method: 'PATCH', url, payload: { lead_tags: ['a', 'a', ' '] } })
     t.equal(tags.statusCode, 400)
     t.ok(tags.json().lead_tags)

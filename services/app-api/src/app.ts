@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { AppApiEnv } from '@showfloor/schemas'
 import { dbPlugin, errorHandler, health, httpServerOptions } from '@showfloor/http'
 import { openapi } from './plugins/openapi.js'
+import { redisPlugin } from './plugins/redis.js'
 import { routes } from './routes/index.js'
 
 declare module 'fastify' {
@@ -18,7 +19,8 @@ export async function buildApp (config: AppApiEnv): Promise<FastifyInstance> {
   await app.register(errorHandler)
   await app.register(dbPlugin, { databaseUrl: config.DATABASE_URL, applicationName: 'showfloor-app-api' })
   await app.register(health, { service: 'app-api' })
+  await app.register(redisPlugin, { url: config.REDIS_URL })
   await app.register(openapi)
-  await app.register(routes, { prefix: '/exhibitors/api/v1' })
+  await app.register(routes, { prefix: '/exhibitors/api/v1', redisPrefix: config.REDIS_PREFIX })
   return app
 }

@@ -12,6 +12,7 @@ export function serializeExhibitorTag (tag: ExhibitorTag): ExhibitorTagBody {
 }
 
 const MAX_ID = 2147483647
+const NUL_MESSAGE = 'Null characters are not allowed.'
 
 /** The tag id of the URL; one past the id column's range names no tag. */
 function tagId (raw: string): number {
@@ -47,6 +48,8 @@ export const exhibitorTags: FastifyPluginAsyncTypebox = async (app) => {
     // Surrounding spaces would make look-alike names that exhibitors' `exhibitor_tags` cannot tell apart.
     const name = request.body.name.trim()
     if (name === '') throw fieldError('name', 'This field may not be blank.')
+    // PostgreSQL cannot store NUL in text.
+    if (name.includes('\u0000')) throw fieldError('name', NUL_MESSAGE)
     const tag = await queries.exhibitorTags.createTag(app.db, request.event.id, name)
     if (!tag) throw fieldError('name', 'An exhibitor tag with this name already exists.')
     return reply.code(201).send(serializeExhibitorTag(tag))

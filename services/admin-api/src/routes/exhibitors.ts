@@ -7,6 +7,7 @@ import {
   type ExhibitorBody, type ExhibitorLeadBody, type ExhibitorPatch
 } from '@showfloor/schemas'
 import { invalid, notFound, paginate, readPage } from '@showfloor/http'
+import type { Permission } from '../plugins/auth.js'
 import { exhibitorVouchers } from './exhibitors/vouchers.js'
 
 type ExhibitorWithTags = queries.exhibitors.ExhibitorWithTags
@@ -134,8 +135,9 @@ const tags = ['Exhibitors']
 
 export const exhibitors: FastifyPluginAsyncTypebox = async (app) => {
   const base = () => app.config.PUBLIC_ADMIN_URL
-  const viewers = { permission: ['can_view_orders', 'can_change_event_settings'] } as const
-  const editors = { permission: 'can_change_event_settings' } as const
+  // pretix lets either flag read exhibitors: order viewers see who scanned, settings editors manage them.
+  const viewers = { permission: ['can_view_orders', 'can_change_event_settings'] as Permission[] }
+  const editors = { permission: 'can_change_event_settings' as Permission }
 
   // Path ids are strings of digits (see ObjectIdPath); one past the id column's range names nothing.
   async function load (eventId: number, rawId: string): Promise<ExhibitorWithTags> {
@@ -147,7 +149,7 @@ export const exhibitors: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   app.get('/', {
-    config: { permission: [...viewers.permission] },
+    config: viewers,
     schema: { tags, summary: 'List exhibitors', params: EventParams, querystring: PageQuery, response: { 200: Paginated(ExhibitorSchema), ...errorResponses } }
   }, async (request) => {
     const eventId = request.event.id
@@ -157,7 +159,7 @@ export const exhibitors: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/:id/', {
-    config: { permission: [...viewers.permission] },
+    config: viewers,
     schema: { tags, summary: 'Exhibitor detail', params: ExhibitorParams, response: { 200: ExhibitorSchema, ...errorResponses } }
   }, async (request) => serializeExhibitor(await load(request.event.id, request.params.id)))
 

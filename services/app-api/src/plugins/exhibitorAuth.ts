@@ -49,7 +49,7 @@ export const exhibitorAuth = fp(async function exhibitorAuth (app: FastifyInstan
     try {
       const [[, failures], [, seen], [, ttl]] = await app.redis.multi()
         .get(failKey(ip)).sismember(okKey(ip), codeKey(code)).ttl(failKey(ip)).exec() as Array<[Error | null, any]>
-      if (Number(failures ?? 0) > maxFailures && Number(seen) !== 1) return Math.max(1, Number(ttl))
+      if (Number(failures ?? 0) >= maxFailures && Number(seen) !== 1) return Math.max(1, Number(ttl))
     } catch (err) {
       failOpen(err)
     }

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { queries } from '@showfloor/db'
-import { AppLeadSchema, ErrorDetail, LeadUploadSchema, PageQuery, Paginated, attendeeFields, type AppLead } from '@showfloor/schemas'
+import { AppLeadSchema, ErrorDetail, errorResponses, LeadUploadSchema, PageQuery, Paginated, attendeeFields, type AppLead } from '@showfloor/schemas'
 import { HttpError, fieldError, paginate } from '@showfloor/http'
 import { bulkDataDenied } from '../plugins/exhibitorAuth.js'
 
 const tags = ['Leads']
-const errors = { 400: ErrorDetail, 401: ErrorDetail, 403: ErrorDetail, 429: ErrorDetail }
+const errors = { 400: errorResponses[400], 401: ErrorDetail, 403: ErrorDetail, 429: ErrorDetail }
 
 export const leads: FastifyPluginAsyncTypebox = async (app) => {
   // Lead fields change rarely and are read on every scan; the upload statement returns them anyway.

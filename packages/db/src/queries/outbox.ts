@@ -1,0 +1,64 @@
+import { sql } from 'kysely'
+import type { Db } from '../database.js'
+
+export interface PendingOutboxRow {
+  id: number
+  topic: string
+  payload: Record<string, unknown>
+}
+
+/**
+ * Relays one batch of pending outbox rows: takes the oldest pending rows of the given topics,
+ * locked, hands them to `enqueue`, and marks them relayed in the same transaction once `enqueue`
+ * resolved. `SKIP LOCKED` lets several relays run at once, each taking rows no other one holds; a
+ * row marked by a relay that committed first no longer matches when another one reaches it. When
+ * `enqueue` throws, the transaction rolls back and the rows stay pending for the next attempt.
+ * Returns how many rows were relayed.
+ */
+export async function relayBatch (
+  db: Db,
+  topics: readonly string[],
+  limit: number,
+  enqueue: (rows: PendingOutboxRow[]) => Promise<void>
+): Promise<number> {
+  if (topics.length === 0) return 0
+  return await db.transaction().execute(async (trx) => {
+    const rows = await trx.selectFrom('outbox').select(['id', 'topic', 'payload'])
+      .where('relayed_at', 'is', null)
+      .where('topic', 'in', [...topics])
+      .orderBy('id')
+      .limit(limit)
+      .forUpdate()
+      .skipLocked()
+      .execute()
+    if (rows.length === 0) return 0
+    await enqueue(rows)
+    await trx.updateTable('outbox').set({ relayed_at: sql`now()` })
+      .where('id', 'in', rows.map((row) => row.id))
+      .execute()
+    return rows.length
+  })
+}
+
+/** How many rows wait to be relayed (for metrics and tests). */
+export async function countPending (db: Db): Promise<number> {
+  const row = await db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('relayed_at', 'is', null).executeTakeFirstOrThrow()
+  return Number(row.count)
+}
+
+/**
+ * Deletes up to `limit` relayed rows older than `retentionSeconds`. Only the oldest relayed rows
+ * (by id, from the primary key) are looked at, so a run costs the same however many recent rows
+ * are kept. Returns how many rows went.
+ */
+export async function pruneRelayed (db: Db, retentionSeconds: number, limit = 5000): Promise<number> {
+  const result = await db.deleteFrom('outbox')
+    .where('id', 'in', (eb) => eb.selectFrom('outbox').select('id')
+      .where('relayed_at', 'is not', null)
+      .orderBy('id')
+      .limit(limit))
+    .where('relayed_at', '<', sql<Date>`now() - make_interval(secs => ${retentionSeconds})`)
+    .executeTakeFirst()
+  return Number(result.numDeletedRows)
+}

@@ -1,0 +1,84 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+
+// The jobs that go through BullMQ (contract section 9): queue names, job names and payloads. Payloads
+// carry ids only; the worker reads everything else (addresses, codes, texts) from PostgreSQL when it
+// runs, so nothing secret or stale sits in Redis.
+
+/** BullMQ's key prefix when QUEUE_PREFIX is not set. */
+export const DEFAULT_QUEUE_PREFIX = 'showfloor'
+
+export const QUEUES = {
+  email: 'email',
+  leadEnrichment: 'lead-enrichment'
+} as const
+export type QueueName = typeof QUEUES[keyof typeof QUEUES]
+
+export const JOBS = {
+  accessCodeEmail: 'access-code',
+  leadEnrich: 'lead.enrich'
+} as const
+
+/** One send_access_code request; the job id is the mail request id, so a request is queued once. */
+export const AccessCodeEmailJob = Type.Object({
+  mail_request_id: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' })
+})
+export type AccessCodeEmailJob = Static<typeof AccessCodeEmailJob>
+
+/** A lead that was stored or updated; written to the outbox by the upload statement. */
+export const LeadEnrichJob = Type.Object({ lead_id: Type.Integer({ minimum: 1 }) })
+export type LeadEnrichJob = Static<typeof LeadEnrichJob>
+
+/**
+ * Which queue each outbox topic is relayed to (the topic becomes the job name, the payload the job
+ * data). A relay leaves rows of topics it does not know pending, for a newer worker to relay.
+ */
+export const OUTBOX_TOPICS: Readonly<Record<string, QueueName>> = {
+  [JOBS.leadEnrich]: QUEUES.leadEnrichment
+}
+
+/** The BullMQ job id of an outbox row: adding a row twice (a relay crashed before marking it) is a no-op. */
+export function outboxJobId (outboxId: number): string {
+  return `outbox-${outboxId}`
+}
+
+interface KeepJobs { age: number, count: number }
+/** The subset of BullMQ's job options used here, typed without depending on BullMQ. */
+export interface JobOptions {
+  attempts: number
+  backoff: { type: 'exponential', delay: number }
+  removeOnComplete: KeepJobs
+  removeOnFail: KeepJobs
+}
+
+const DAY = 24 * 3600
+
+/**
+ * `defaultJobOptions` per queue, for producers and workers alike. Completed jobs are kept a while
+ * and bounded; failed jobs are kept two weeks for inspection.
+ */
+export const JOB_OPTIONS: Readonly<Record<QueueName, JobOptions>> = {
+  // Retried only while the waiting request's deadline allows; the processor decides.
+  [QUEUES.email]: {
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 500 },
+    removeOnComplete: { age: DAY, count: 1000 },
+    removeOnFail: { age: 14 * DAY, count: 10000 }
+  },
+  // 1 s, 2 s, 4 s, ... about 8 minutes in all: enough to ride out a database restart.
+  [QUEUES.leadEnrichment]: {
+    attempts: 10,
+    backoff: { type: 'exponential', delay: 1000 },
+    removeOnComplete: { age: 3600, count: 10000 },
+    removeOnFail: { age: 14 * DAY, count: 100000 }
+  }
+}
+
+/** Checks a job's data against its schema; a malformed payload throws (and fails the job). */
+export function parseJob<T extends TSchema> (schema: T, data: unknown): Static<T> {
+  if (!Value.Check(schema, data)) {
+    const first = Value.Errors(schema, data).First()
+    throw new Error(`invalid job data${first ? ` at "${first.path}": ${first.message}` : ''}`)
+  }
+  return data as Static<T>
+}
