@@ -1,2 +1,6 @@
 export { buildHealthApp } from './health.js'
 export { createRedis, connectRedis, pingRedis, closeRedis } from './redis.js'
+export { startWorkers, type Closable, type RunningWorkers, type WorkersOptions } from './workers.js'
+export { OutboxRelay } from './outboxRelay.js'
+export { createMailer, type Mailer } from './mail/mailer.js'
+export { renderAccessCodeMail } from './mail/accessCodeMail.js'

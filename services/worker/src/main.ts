@@ -2,12 +2,7 @@ import { WorkerEnv } from '@showfloor/schemas'
 import { loadConfig, serve } from '@showfloor/http'
 import { buildHealthApp } from './health.js'
 import { closeRedis, connectRedis, createRedis } from './redis.js'
-
-/** Something the worker started and must stop on shutdown (a BullMQ worker, the outbox relay, a connection). */
-interface Closable {
-  name: string
-  close: () => Promise<void>
-}
+import { startWorkers, type Closable } from './workers.js'
 
 const config = loadConfig(WorkerEnv)
 const redis = createRedis(config.REDIS_URL)
@@ -16,6 +11,23 @@ connectRedis(redis, app.log)
 
 // Started first, closed last: processors go after the Redis connection they use.
 const closables: Closable[] = [{ name: 'redis', close: async () => { await closeRedis(redis) } }]
+
+const running = startWorkers({
+  db: app.db,
+  redis,
+  redisUrl: config.REDIS_URL,
+  prefix: config.QUEUE_PREFIX,
+  log: app.log,
+  mail: {
+    smtpUrl: config.SMTP_URL,
+    mailDir: config.MAIL_DIR,
+    from: config.MAIL_FROM,
+    // Without a configured address there is no request to derive one from: the App API's default.
+    appUrl: config.PUBLIC_APP_URL ?? 'http://localhost:8002',
+    sendTimeoutMs: config.MAIL_SEND_TIMEOUT_MS
+  }
+})
+closables.push(...running.closables)
 
 // Runs before the db pool closes (onClose hooks run in reverse order of registration), so
 // processors finish their current job while PostgreSQL is still there.

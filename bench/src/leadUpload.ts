@@ -1,0 +1,154 @@
+import autocannon from 'autocannon'
+import { sql } from 'kysely'
+import type { Db } from '@showfloor/db'
+import { benchDatabase, seedShow, type Show } from './seed.js'
+import { freePort, peakRssMb, startService, type Service } from './processes.js'
+import { ms, ratio, type Benchmark, type Row } from './table.js'
+
+const ATTENDEES = 100_000
+const EXHIBITORS = 1_000
+const CONNECTIONS = 64
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
+// Leads that exist before a run starts: the re-uploads pick among them.
+const WARM = 25_000
+
+interface Load { requests: number, throughput: number, p50: number, p99: number, errors: number, non2xx: number }
+
+/**
+ * Half first uploads (a pair of exhibitor and attendee not uploaded yet), half re-uploads of a
+ * lead stored before the run: the same sequence for every target.
+ */
+function uploads (show: Show) {
+  let fresh = 0
+  let turn = 0
+  return () => {
+    turn++
+    let exhibitor: number
+    let attendee: number
+    if (turn % 2 === 0) {
+      const i = Math.floor(Math.random() * WARM)
+      exhibitor = i % EXHIBITORS
+      attendee = i
+    } else {
+      // Attendees above the warm range, each exhibitor in turn; wraps with a shift so pairs stay new.
+      const k = fresh++
+      const span = ATTENDEES - WARM
+      attendee = WARM + (k % span)
+      exhibitor = (k + Math.floor(k / span) * 7) % EXHIBITORS
+    }
+    return {
+      code: show.exhibitors[exhibitor].scanCode,
+      body: JSON.stringify({
+        code: show.scanCodes[attendee],
+        notes: turn % 3 === 0 ? '' : `note ${turn}`,
+        scanned: '2026-12-01T10:00:00.000+00:00',
+        scan_type: 'lead',
+        tags: turn % 4 === 0 ? null : ['hot'],
+        rating: turn % 5 === 0 ? null : turn % 6,
+        device_name: 'Booth tablet',
+        device_uuid: 'd8c2ec53-d602-4a08-882d-db4cf54344a2'
+      })
+    }
+  }
+}
+
+async function load (ports: number[], show: Show, next: () => { code: string, body: string }, seconds: number, rate?: number): Promise<Load> {
+  const runs = await Promise.all(ports.map(async (port) => await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS / ports.length,
+    duration: seconds,
+    ...(rate !== undefined && { overallRate: rate / ports.length }),
+    requests: [{
+      method: 'POST',
+      path: '/exhibitors/api/v1/leads/',
+      setupRequest: (req: any) => {
+        const u = next()
+        return { ...req, headers: { 'content-type': 'application/json', authorization: `Exhibitor ${u.code}` }, body: u.body }
+      }
+    }]
+  })))
+  const requests = runs.reduce((n, r) => n + r.requests.total, 0)
+  return {
+    requests,
+    throughput: runs.reduce((n, r) => n + r.requests.average, 0),
+    p50: Math.max(...runs.map((r) => r.latency.p50)),
+    p99: Math.max(...runs.map((r) => r.latency.p99)),
+    errors: runs.reduce((n, r) => n + r.errors + r.timeouts, 0),
+    non2xx: runs.reduce((n, r) => n + r.non2xx, 0)
+  }
+}
+
+async function resetLeads (db: Db, show: Show): Promise<void> {
+  await sql`truncate leads, outbox restart identity`.execute(db)
+  await sql`
+    insert into leads (exhibitor_id, position_id, rating, tags, notes, scanned)
+    select e.id, op.id, 3, '["warm"]'::jsonb, 'seeded', now()
+    from generate_series(0, ${WARM - 1}) g
+    join order_positions op on op.event_id = ${show.eventId} and op.pseudonymization_id = 'P' || lpad((g + 1)::text, 9, '0')
+    join exhibitors e on e.id = (${sql.raw(`array[${show.exhibitors.map((x) => x.id).join(',')}]`)})[(g % ${EXHIBITORS}) + 1]`.execute(db)
+  await sql`vacuum analyze leads`.execute(db)
+}
+
+export const leadUpload: Benchmark = {
+  name: 'lead-upload',
+  async run (): Promise<Row[]> {
+    const bench = await benchDatabase('leads')
+    const services: Service[] = []
+    try {
+      console.error(`  seeding ${ATTENDEES} attendees and ${EXHIBITORS} exhibitors`)
+      const show = await seedShow(bench.db, ATTENDEES, EXHIBITORS)
+      const env = { DATABASE_URL: bench.url, LOG_LEVEL: 'warn', REDIS_PREFIX: `bench-${bench.name}` }
+      const startApp = async () => {
+        const port = await freePort()
+        const service = await startService(['services/app-api/dist/server.js'], { ...env, APP_API_PORT: String(port), HOST: '127.0.0.1' }, port)
+        services.push(service)
+        return service
+      }
+      const startReference = async () => {
+        const port = await freePort()
+        const service = await startService(['--conditions=@showfloor/source', '--import', 'tsx', 'bench/src/reference.ts'], { ...env, PORT: String(port) }, port, '/exhibitors/api/v1/leads/')
+        services.push(service)
+        return service
+      }
+      const measure = async (ports: number[], rate?: number) => {
+        await resetLeads(bench.db, show)
+        const next = uploads(show)
+        if (rate === undefined) await load(ports, show, next, 3) // warm-up: JIT, pools, prepared statements
+        return await load(ports, show, next, DURATION, rate)
+      }
+
+      console.error('  reference, saturated')
+      const reference = await startReference()
+      const ref = await measure([reference.port])
+      console.error('  app-api, saturated')
+      const app = await startApp()
+      const ours = await measure([app.port])
+      const oursRss = peakRssMb(app.child.pid!)
+      const half = Math.round(ref.throughput / 2)
+      console.error(`  both at ${half} uploads/s`)
+      const refHalf = await measure([reference.port], half)
+      const oursHalf = await measure([app.port], half)
+      await reference.stop()
+      console.error('  two app-api processes')
+      const second = await startApp()
+      const two = await measure([app.port, second.port])
+      const twoRss = Math.max(peakRssMb(app.child.pid!), peakRssMb(second.child.pid!))
+
+      const stored = await bench.db.selectFrom('leads').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+      const bad = [ref, ours, refHalf, oursHalf, two].reduce((n, l) => n + l.errors + l.non2xx, 0)
+      const rps = (l: Load) => `${Math.round(l.throughput)}/s`
+      return [
+        { benchmark: 'lead upload (64 conn)', metric: 'throughput, 1 app-api', value: rps(ours), reference: rps(ref), ratio: ratio(ours.throughput, ref.throughput), goal: '>= 0.67' },
+        { benchmark: 'lead upload (64 conn)', metric: 'p50 saturated', value: ms(ours.p50), reference: ms(ref.p50), ratio: ratio(ours.p50, ref.p50) },
+        { benchmark: 'lead upload (64 conn)', metric: 'p99 saturated', value: ms(ours.p99), reference: ms(ref.p99), ratio: ratio(ours.p99, ref.p99) },
+        { benchmark: 'lead upload (64 conn)', metric: `p99 at ${half}/s (half ref.)`, value: ms(oursHalf.p99), reference: ms(refHalf.p99), ratio: ratio(oursHalf.p99, refHalf.p99), goal: '<= 2' },
+        { benchmark: 'lead upload (64 conn)', metric: 'throughput, 2 app-api', value: rps(two), reference: rps(ours), ratio: ratio(two.throughput, ours.throughput), goal: '>= 1 (vs one)' },
+        { benchmark: 'lead upload (64 conn)', metric: 'peak RSS per app-api', value: `${oursRss.toFixed(0)} MB (two: ${twoRss.toFixed(0)} MB)`, goal: '< 150 MB' },
+        { benchmark: 'lead upload (64 conn)', metric: 'failed or non-2xx requests', value: String(bad), reference: `${stored.n} leads stored at the end` }
+      ]
+    } finally {
+      for (const s of services) await s.stop().catch(() => {})
+      await bench.drop()
+    }
+  }
+}
