@@ -128,6 +128,11 @@ t.test('exhibitors', async (t) => {
     t.equal(both.statusCode, 400)
     t.same(Object.keys(both.json()), ['contact_name'])
 
+    const read = (await h.request(h.token, { method: 'GET', url: `${url}${fromParts.id}/` })).json()
+    const roundTrip = await h.request(h.token, { method: 'PUT', url: `${url}${fromParts.id}/`, payload: read })
+    t.equal(roundTrip.statusCode, 200, 'a body read by GET can be sent back by PUT: its name agrees with its parts')
+    t.same(roundTrip.json(), read)
+
     const badParts = await post({ name: 'B', contact_name_parts: { given_name: 5 } })
     t.equal(badParts.statusCode, 400)
     t.ok(badParts.json().contact_name_parts)

@@ -61,8 +61,9 @@ export function startWorkers (options: WorkersOptions): RunningWorkers {
       connection: redis,
       prefix,
       concurrency: options.concurrency?.[queue] ?? concurrency,
-      lockDuration: options.lockDurationMs,
-      stalledInterval: options.stalledIntervalMs
+      // BullMQ's defaults (30 s) unless set; an explicit undefined would override them.
+      ...(options.lockDurationMs !== undefined && { lockDuration: options.lockDurationMs }),
+      ...(options.stalledIntervalMs !== undefined && { stalledInterval: options.stalledIntervalMs })
     })
     // Connection errors are reported here while BullMQ reconnects; an unhandled 'error' would crash.
     worker.on('error', (err) => { log.debug({ err, queue }, 'queue worker error') })

@@ -86,7 +86,9 @@ async function columnsFrom (db: Db, event: Event, body: ExhibitorPatch, full: bo
 
   const legacyName = body.contact_name?.trim() ?? ''
   const parts = body.contact_name_parts
-  if (legacyName !== '' && hasNameParts(parts)) {
+  // Both is a contradiction, unless the name is the one the parts give: a body read by GET and
+  // sent back by PUT carries both, and must not be refused.
+  if (legacyName !== '' && hasNameParts(parts) && legacyName !== displayName(parts)) {
     errors.contact_name = ['Do not specify contact_name if you specified contact_name_parts.']
   } else if (sent('contact_name') || sent('contact_name_parts')) {
     values.contact_name_parts = JSON.stringify(hasNameParts(parts) ? parts : legacyName !== '' ? { _legacy: legacyName } : (parts ?? {}))
