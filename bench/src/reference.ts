@@ -16,8 +16,8 @@ with ex as (
   select op.id from order_positions op join ex on op.event_id = ex.event_id where op.pseudonymization_id = $2 limit 1
 ), up as (
   insert into leads as l (exhibitor_id, position_id, scope_key, rating, tags, notes, device_name, device_uuid, scanned)
-  select ex.id, p.id, case when ex.scoped then coalesce($9::uuid::text, '') else '' end,
-         $4::smallint, coalesce($5::jsonb, '[]'::jsonb), $6, $7, $9::uuid, $3::timestamptz
+  select ex.id, p.id, case when ex.scoped then coalesce($8::uuid::text, '') else '' end,
+         $4::smallint, coalesce($5::jsonb, '[]'::jsonb), $6, $7, $8::uuid, $3::timestamptz
   from ex, p
   on conflict (exhibitor_id, position_id, scope_key) do update set
     rating = coalesce(excluded.rating, l.rating),
@@ -44,7 +44,7 @@ app.post('/exhibitors/api/v1/leads/', async (request, reply) => {
   const { rows } = await pool.query({
     name: 'reference_upload',
     text: UPLOAD,
-    values: [code, b.code, b.scanned, b.rating ?? null, b.tags == null ? null : JSON.stringify(b.tags), b.notes ?? '', b.device_name ?? null, null, b.device_uuid ?? null]
+    values: [code, b.code, b.scanned, b.rating ?? null, b.tags == null ? null : JSON.stringify(b.tags), b.notes ?? '', b.device_name ?? null, b.device_uuid ?? null]
   })
   const row = rows[0]
   if (!row) return await reply.code(400).send({ code: ['unknown'] })

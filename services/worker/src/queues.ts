@@ -22,13 +22,17 @@ export function createProducerRedis (url: string): Redis {
  * skipped so that creating it never waits for Redis; adding fails fast instead.
  */
 export function createQueue (name: QueueName, connection: Redis, prefix: string): Queue {
-  return new Queue(name, {
+  const queue = new Queue(name, {
     connection,
     prefix,
     skipWaitingForReady: true,
     skipVersionCheck: true,
     defaultJobOptions: JOB_OPTIONS[name]
   })
+  // Connection errors also reach the callers of add(), which handle them; without a listener
+  // they would be printed for every reconnect attempt.
+  queue.on('error', () => {})
+  return queue
 }
 
 export type Producers = Record<QueueName, Queue>

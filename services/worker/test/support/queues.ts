@@ -1,0 +1,40 @@
+import { Queue } from 'bullmq'
+import { Redis } from 'ioredis'
+import type { FastifyBaseLogger } from 'fastify'
+import { QUEUES, type QueueName } from '@showfloor/schemas'
+
+export const sharedRedisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+
+const noop = () => {}
+/** A logger that says nothing; tests check outcomes, not log lines. */
+export const silentLog = {
+  level: 'silent', fatal: noop, error: noop, warn: noop, info: noop, debug: noop, trace: noop, silent: noop,
+  child: () => silentLog
+} as unknown as FastifyBaseLogger
+
+/** Queues of a test's prefix, for inspecting jobs. */
+export function inspectQueues (redis: Redis, prefix: string): Record<QueueName, Queue> {
+  const make = (name: QueueName) => {
+    const queue = new Queue(name, { connection: redis, prefix, skipVersionCheck: true })
+    queue.on('error', () => {})
+    return queue
+  }
+  return { [QUEUES.email]: make(QUEUES.email), [QUEUES.leadEnrichment]: make(QUEUES.leadEnrichment) }
+}
+
+/** Deletes every key of a test's prefix (all its queues, jobs and event streams). */
+export async function removePrefix (url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true })
+  redis.on('error', () => {})
+  try {
+    await redis.connect()
+    let cursor = '0'
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
+      cursor = next
+      if (keys.length > 0) await redis.del(...keys)
+    } while (cursor !== '0')
+  } finally {
+    redis.disconnect()
+  }
+}
