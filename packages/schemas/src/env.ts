@@ -5,6 +5,8 @@ const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace',
 const PostgresUrl = Type.String({ pattern: '^postgres(ql)?://', default: 'postgres://postgres@127.0.0.1:5432/showfloor' })
 const RedisUrl = Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' })
 const PublicUrl = Type.Optional(Type.String({ pattern: '^https?://' }))
+// "true" (trust every hop), a comma-separated list of proxy addresses or CIDR ranges, or "false".
+const TrustProxy = Type.String({ default: 'false', minLength: 1 })
 /** BullMQ's key prefix: producers and workers of one installation must use the same one. */
 const QueuePrefix = Type.String({ default: 'showfloor', minLength: 1, pattern: '^[A-Za-z0-9:_.-]+$' })
 
@@ -17,6 +19,7 @@ export const AdminApiEnv = Type.Object({
   QUEUE_PREFIX: QueuePrefix,
   /** How long send_access_code waits for the mail to be accepted before answering 503. */
   ACCESS_CODE_MAIL_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 120000, default: 15000 }),
+  TRUST_PROXY: TrustProxy,
   LOG_LEVEL: LogLevel
 })
 export type AdminApiEnv = Static<typeof AdminApiEnv>
@@ -29,6 +32,7 @@ export const AppApiEnv = Type.Object({
   PUBLIC_APP_URL: PublicUrl,
   /** Prefix of this service's Redis keys (the shared auth-failure counts). */
   REDIS_PREFIX: Type.String({ default: 'showfloor', minLength: 1, pattern: '^[A-Za-z0-9:_.-]+$' }),
+  TRUST_PROXY: TrustProxy,
   LOG_LEVEL: LogLevel
 })
 export type AppApiEnv = Static<typeof AppApiEnv>

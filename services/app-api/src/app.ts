@@ -14,7 +14,7 @@ declare module 'fastify' {
 
 /** The App API as a plugin tree, shared by the server and the tests. */
 export async function buildApp (config: AppApiEnv): Promise<FastifyInstance> {
-  const app = Fastify(httpServerOptions(config.LOG_LEVEL)).withTypeProvider<TypeBoxTypeProvider>()
+  const app = Fastify(httpServerOptions(config.LOG_LEVEL, config.TRUST_PROXY)).withTypeProvider<TypeBoxTypeProvider>()
   app.decorate('appConfig', config)
   await app.register(errorHandler)
   await app.register(dbPlugin, { databaseUrl: config.DATABASE_URL, applicationName: 'showfloor-app-api' })
