@@ -8,7 +8,8 @@ import { ms, ratio, type Benchmark, type Row } from './table.js'
 const ATTENDEES = 100_000
 const EXHIBITORS = 1_000
 const CONNECTIONS = 64
-const DURATION = Number(process.env.BENCH_SECONDS ?? 10)
+const DURATION = Number(process.env.BENCH_SECONDS ?? 8)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 // Leads that exist before a run starts: the re-uploads pick among them.
 const WARM = 25_000
 
@@ -105,9 +106,9 @@ export const leadUpload: Benchmark = {
       console.error(`  seeding ${ATTENDEES} attendees and ${EXHIBITORS} exhibitors`)
       const show = await seedShow(bench.db, ATTENDEES, EXHIBITORS)
       const env = { DATABASE_URL: bench.url, LOG_LEVEL: 'warn', REDIS_PREFIX: `bench-${bench.name}` }
-      const startApp = async () => {
+      const startApp = async (poolSize = 10) => {
         const port = await freePort()
-        const service = await startService(['services/app-api/dist/server.js'], { ...env, APP_API_PORT: String(port), HOST: '127.0.0.1' }, port)
+        const service = await startService(['services/app-api/dist/server.js'], { ...env, APP_API_PORT: String(port), HOST: '127.0.0.1', DATABASE_POOL_SIZE: String(poolSize) }, port)
         services.push(service)
         return service
       }
@@ -124,22 +125,29 @@ export const leadUpload: Benchmark = {
         return await load(ports, show, next, DURATION, rate)
       }
 
-      console.error('  reference, saturated')
+      // All targets are up at once (an idle process costs nothing) and measured in turns, several
+      // rounds, so a passing load on the machine hits them alike; the median round counts.
       const reference = await startReference()
-      const ref = await measure([reference.port])
-      console.error('  app-api, saturated')
       const app = await startApp()
-      const ours = await measure([app.port])
-      const oursRss = peakRssMb(app.child.pid!)
+      // Two processes share the database connections one process had (5 each), as an operator
+      // would size them: the database, not the pool, is what they share.
+      const pairPool = Number(process.env.BENCH_PAIR_POOL ?? 5)
+      const pair = [await startApp(pairPool), await startApp(pairPool)]
+      const rounds: Array<{ ref: Load, ours: Load, two: Load }> = []
+      for (let round = 1; round <= ROUNDS; round++) {
+        console.error(`  round ${round}/${ROUNDS}: reference, one app-api, two app-api, saturated`)
+        rounds.push({ ref: await measure([reference.port]), ours: await measure([app.port]), two: await measure(pair.map((s) => s.port)) })
+      }
+      const median = (pick: (r: typeof rounds[number]) => Load) => [...rounds].map(pick).sort((a, b) => a.throughput - b.throughput)[Math.floor(rounds.length / 2)]
+      const ref = median((r) => r.ref)
+      const ours = median((r) => r.ours)
+      const two = median((r) => r.two)
       const half = Math.round(ref.throughput / 2)
       console.error(`  both at ${half} uploads/s`)
       const refHalf = await measure([reference.port], half)
       const oursHalf = await measure([app.port], half)
-      await reference.stop()
-      console.error('  two app-api processes')
-      const second = await startApp()
-      const two = await measure([app.port, second.port])
-      const twoRss = Math.max(peakRssMb(app.child.pid!), peakRssMb(second.child.pid!))
+      const oursRss = peakRssMb(app.child.pid!)
+      const twoRss = Math.max(...pair.map((s) => peakRssMb(s.child.pid!)))
 
       const stored = await bench.db.selectFrom('leads').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
       const failed = (runs: Load[]) => String(runs.reduce((n, l) => n + l.errors + l.non2xx, 0))
@@ -150,8 +158,8 @@ export const leadUpload: Benchmark = {
         { benchmark: 'lead upload (64 conn)', metric: 'p99 saturated', value: ms(ours.p99), reference: ms(ref.p99), ratio: ratio(ours.p99, ref.p99) },
         { benchmark: 'lead upload (64 conn)', metric: `p99 at ${half}/s (half ref.)`, value: ms(oursHalf.p99), reference: ms(refHalf.p99), ratio: ratio(oursHalf.p99, refHalf.p99), goal: '<= 2' },
         { benchmark: 'lead upload (64 conn)', metric: 'throughput, 2 app-api', value: rps(two), reference: rps(ours), ratio: ratio(two.throughput, ours.throughput), goal: '>= 1 (vs one)' },
-        { benchmark: 'lead upload (64 conn)', metric: 'peak RSS per app-api', value: `${oursRss.toFixed(0)} MB (two: ${twoRss.toFixed(0)} MB)`, goal: '< 150 MB' },
-        { benchmark: 'lead upload (64 conn)', metric: 'failed or non-2xx requests', value: failed([ours, oursHalf, two]), reference: failed([ref, refHalf]) },
+        { benchmark: 'lead upload (64 conn)', metric: 'peak RSS per app-api', value: `${oursRss.toFixed(0)} MB (two: ${twoRss.toFixed(0)} MB each)`, goal: '< 150 MB' },
+        { benchmark: 'lead upload (64 conn)', metric: 'failed or non-2xx requests', value: failed([...rounds.flatMap((r) => [r.ours, r.two]), oursHalf]), reference: failed([...rounds.map((r) => r.ref), refHalf]) },
         { benchmark: 'lead upload (64 conn)', metric: 'leads stored after the last run', value: String(stored.n) }
       ]
     } finally {

@@ -33,6 +33,8 @@ export const AppApiEnv = Type.Object({
   /** Prefix of this service's Redis keys (the shared auth-failure counts). */
   REDIS_PREFIX: Type.String({ default: 'showfloor', minLength: 1, pattern: '^[A-Za-z0-9:_.-]+$' }),
   TRUST_PROXY: TrustProxy,
+  /** PostgreSQL connections per process: with several processes, split what the database serves well. */
+  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   LOG_LEVEL: LogLevel
 })
 export type AppApiEnv = Static<typeof AppApiEnv>

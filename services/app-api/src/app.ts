@@ -17,7 +17,7 @@ export async function buildApp (config: AppApiEnv): Promise<FastifyInstance> {
   const app = Fastify(httpServerOptions(config.LOG_LEVEL, config.TRUST_PROXY)).withTypeProvider<TypeBoxTypeProvider>()
   app.decorate('appConfig', config)
   await app.register(errorHandler)
-  await app.register(dbPlugin, { databaseUrl: config.DATABASE_URL, applicationName: 'showfloor-app-api' })
+  await app.register(dbPlugin, { databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'showfloor-app-api' })
   await app.register(health, { service: 'app-api' })
   await app.register(redisPlugin, { url: config.REDIS_URL })
   await app.register(openapi)
