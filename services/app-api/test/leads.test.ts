@@ -144,6 +144,10 @@ t.test('lead upload', async (t) => {
     t.equal(huge.statusCode, 413)
     t.equal((await s.db.selectFrom('leads').select('id').execute()).length, before)
 
+    const noCode = await post('ZZZZZZZZ', upload(jon.scanCode))
+    t.equal(noCode.statusCode, 401, 'an unknown access code is 401 on upload too')
+    t.same(Object.keys(noCode.json()), ['detail'])
+    t.equal((await s.request(null, { method: 'POST', url, payload: upload(jon.scanCode) })).statusCode, 401)
     const off = await s.addExhibitor({ name: 'No scanning', allow_lead_scanning: false })
     const denied = await post(off.accessCode, upload(jon.scanCode))
     t.equal(denied.statusCode, 403)

@@ -9,6 +9,21 @@ type ExhibitorSession = queries.accessCodes.ExhibitorSession
 declare module 'fastify' {
   interface FastifyRequest {
     exhibitor: ExhibitorSession
+    /** The code from the Authorization header, upper case, once it passed the limiter. */
+    accessCode: string
+  }
+  interface FastifyInstance {
+    /**
+     * For a route that looks its exhibitor up itself (`config.deferAccessCodeLookup`): the code was
+     * found (`session`) or not (throws 401 and counts the failure).
+     */
+    accessCodeChecked: (request: FastifyRequest, session: ExhibitorSession | undefined) => Promise<ExhibitorSession>
+    /** For such a route: its statement found the code, so the limiter remembers it worked from here. */
+    accessCodeFound: (request: FastifyRequest) => Promise<void>
+  }
+  interface FastifyContextConfig {
+    /** The handler finds the exhibitor in its own statement (the scan upload's single round trip). */
+    deferAccessCodeLookup?: boolean
   }
 }
 
@@ -81,6 +96,18 @@ export const exhibitorAuth = fp(async function exhibitorAuth (app: FastifyInstan
   }
 
   app.decorateRequest('exhibitor', null as unknown as ExhibitorSession)
+  app.decorateRequest('accessCode', '')
+
+  app.decorate('accessCodeChecked', async (request: FastifyRequest, session: ExhibitorSession | undefined) => {
+    if (!session) {
+      await recordFailure(request.ip)
+      throw unauthorized('Invalid access code.')
+    }
+    await app.accessCodeFound(request)
+    request.exhibitor = session
+    return session
+  })
+  app.decorate('accessCodeFound', async (request: FastifyRequest) => { await recordSuccess(request.ip, request.accessCode) })
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const header = request.headers.authorization
@@ -94,13 +121,9 @@ export const exhibitorAuth = fp(async function exhibitorAuth (app: FastifyInstan
         throw new HttpError(429, { detail: `Request was throttled. Expected available in ${retryAfter} seconds.` }, { 'Retry-After': String(retryAfter) })
       }
     }
-    const session = await queries.accessCodes.findByAccessCode(app.db, code)
-    if (!session) {
-      await recordFailure(ip)
-      throw unauthorized('Invalid access code.')
-    }
-    await recordSuccess(ip, code)
-    request.exhibitor = session
+    request.accessCode = code
+    if (request.routeOptions.config.deferAccessCodeLookup === true) return
+    await app.accessCodeChecked(request, await queries.accessCodes.findByAccessCode(app.db, code))
   })
 }, { name: 'showfloor-exhibitor-auth', dependencies: ['showfloor-db', 'showfloor-app-redis'] })
 

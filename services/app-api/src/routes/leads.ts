@@ -8,17 +8,14 @@ const tags = ['Leads']
 const errors = { 400: errorResponses[400], 401: ErrorDetail, 403: ErrorDetail, 429: ErrorDetail }
 
 export const leads: FastifyPluginAsyncTypebox = async (app) => {
-  // Lead fields change rarely and are read on every scan; the upload statement returns them anyway.
   app.post('/leads/', {
+    // The upload statement finds the exhibitor itself: one round trip on the show floor's hot path.
+    config: { deferAccessCodeLookup: true },
     schema: { tags, summary: 'Upload a scanned lead (again)', body: LeadUploadSchema, response: { 200: AppLeadSchema, 201: AppLeadSchema, ...errors } }
   }, async (request, reply) => {
-    const exhibitor = request.exhibitor
-    if (!exhibitor.allowLeadScanning) throw new HttpError(403, { detail: 'Lead scanning is not enabled for this exhibitor.' })
     const body = request.body
     const stored = await queries.leadUpload.uploadLead(app.db, {
-      exhibitorId: exhibitor.exhibitorId,
-      eventId: exhibitor.eventId,
-      scopeByDevice: exhibitor.scopeByDevice,
+      accessCode: request.accessCode,
       code: body.code.trim(),
       scanned: body.scanned,
       rating: body.rating ?? null,
@@ -27,9 +24,15 @@ export const leads: FastifyPluginAsyncTypebox = async (app) => {
       deviceName: body.device_name ?? null,
       deviceUuid: body.device_uuid ?? null
     })
-    if (!stored) throw fieldError('code', 'This code does not belong to any attendee of this event.')
+    if (!stored) {
+      // Which lookup failed: only now is the exhibitor read on its own.
+      const exhibitor = await app.accessCodeChecked(request, await queries.accessCodes.findByAccessCode(app.db, request.accessCode))
+      if (!exhibitor.allowLeadScanning) throw new HttpError(403, { detail: 'Lead scanning is not enabled for this exhibitor.' })
+      throw fieldError('code', 'This code does not belong to any attendee of this event.')
+    }
+    await app.accessCodeFound(request)
     const lead: AppLead = {
-      attendee: { fields: attendeeFields(stored.attendee, stored.lead_fields, exhibitor.locale) },
+      attendee: { fields: attendeeFields(stored.attendee, stored.lead_fields, stored.locale) },
       rating: stored.rating,
       tags: stored.tags,
       notes: stored.notes,
