@@ -10,6 +10,22 @@ export type NameParts = Record<string, string>
 export interface Answer { question_identifier: string, question: string, answer: string }
 export interface LeadField { id: string, label: string, value: string, details: Array<{ label: string, value: string }> }
 
+/** What an attendee's fields are computed from: a position with its order's code and email and its item's name. */
+export interface AttendeeSource {
+  attendee_name_parts: NameParts
+  attendee_name: string | null
+  attendee_email: string | null
+  company: string | null
+  street: string | null
+  zipcode: string | null
+  city: string | null
+  country: string | null
+  answers: Answer[]
+  order_code: string
+  order_email: string | null
+  item_name: I18nText
+}
+
 export interface OrganizersTable {
   id: Generated<number>
   slug: string

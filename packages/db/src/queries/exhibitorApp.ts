@@ -1,9 +1,10 @@
 import { sql } from 'kysely'
 import type { Db } from '../database.js'
 import { poolOf } from '../database.js'
-import type { AttendeeSource } from './leadUpload.js'
+import type { AttendeeSource } from '../types.js'
 
-// What the App API reads for one exhibitor: its event's profile, its leads, its vouchers.
+// What the App API reads for one exhibitor: its event's profile and its vouchers (its leads are
+// read with the admin API's query in leads.ts).
 
 const PROFILE = `
   select e.name, e.slug, e.date_from, e.date_to, e.timezone, o.slug as organizer, s.allow_notes, s.lead_tags,
@@ -39,59 +40,6 @@ const attendeeColumns = [
   'op.city', 'op.country', 'op.answers', 'o.code as order_code', 'o.email as order_email', 'i.name as item_name'
 ] as const
 
-export interface AppLeadRow {
-  rating: number | null
-  tags: string[]
-  notes: string
-  device_name: string | null
-  device_uuid: string | null
-  attendee: AttendeeSource
-}
-
-function splitAttendee<T extends AttendeeSource> (row: T): AttendeeSource {
-  return {
-    attendee_name_parts: row.attendee_name_parts,
-    attendee_name: row.attendee_name,
-    attendee_email: row.attendee_email,
-    company: row.company,
-    street: row.street,
-    zipcode: row.zipcode,
-    city: row.city,
-    country: row.country,
-    answers: row.answers,
-    order_code: row.order_code,
-    order_email: row.order_email,
-    item_name: row.item_name
-  }
-}
-
-export async function countLeads (db: Db, exhibitorId: number): Promise<number> {
-  const row = await db.selectFrom('leads').select((eb) => eb.fn.countAll<number>().as('count'))
-    .where('exhibitor_id', '=', exhibitorId).executeTakeFirstOrThrow()
-  return Number(row.count)
-}
-
-/** One page of an exhibitor's leads in upload order, with what their attendee fields need. */
-export async function listLeads (db: Db, exhibitorId: number, limit: number, offset: number): Promise<AppLeadRow[]> {
-  const rows = await db.selectFrom('leads as l')
-    .innerJoin('order_positions as op', 'op.id', 'l.position_id')
-    .innerJoin('orders as o', 'o.id', 'op.order_id')
-    .innerJoin('items as i', 'i.id', 'op.item_id')
-    .select(['l.rating', 'l.tags', 'l.notes', 'l.device_name', 'l.device_uuid', ...attendeeColumns])
-    .where('l.exhibitor_id', '=', exhibitorId)
-    .orderBy('l.first_upload').orderBy('l.id')
-    .limit(limit).offset(offset)
-    .execute()
-  return rows.map((row) => ({
-    rating: row.rating,
-    tags: row.tags,
-    notes: row.notes,
-    device_name: row.device_name,
-    device_uuid: row.device_uuid,
-    attendee: splitAttendee(row as unknown as AttendeeSource)
-  }))
-}
-
 export interface AppVoucherRow {
   id: number
   code: string
@@ -105,10 +53,9 @@ export interface AppVoucherRow {
   value: string | null
 }
 
-export interface RedemptionRow {
+export interface RedemptionRow extends AttendeeSource {
   voucher_id: number
   order_datetime: Date
-  attendee: AttendeeSource
 }
 
 function exhibitorVouchers (db: Db, exhibitorId: number) {
@@ -136,17 +83,12 @@ export async function listVouchers (db: Db, exhibitorId: number, page: { limit: 
 /** The order positions bought with these vouchers, with the order's date. */
 export async function redemptions (db: Db, voucherIds: number[]): Promise<RedemptionRow[]> {
   if (voucherIds.length === 0) return []
-  const rows = await db.selectFrom('order_positions as op')
+  return await db.selectFrom('order_positions as op')
     .innerJoin('orders as o', 'o.id', 'op.order_id')
     .innerJoin('items as i', 'i.id', 'op.item_id')
     .select(['op.voucher_id', 'o.datetime as order_datetime', ...attendeeColumns])
     .where('op.voucher_id', 'in', voucherIds)
     .where('o.status', '<>', sql.lit('c'))
     .orderBy('op.id')
-    .execute()
-  return rows.map((row) => ({
-    voucher_id: row.voucher_id as number,
-    order_datetime: row.order_datetime,
-    attendee: splitAttendee(row as unknown as AttendeeSource)
-  }))
+    .execute() as RedemptionRow[]
 }

@@ -1,6 +1,6 @@
 import type { Db } from '../database.js'
 import { poolOf } from '../database.js'
-import type { Answer, I18nText, NameParts } from '../types.js'
+import type { AttendeeSource } from '../types.js'
 
 export interface LeadUpload {
   /** The App API access code (either kind), upper case: the statement finds its exhibitor itself. */
@@ -14,23 +14,7 @@ export interface LeadUpload {
   deviceUuid: string | null
 }
 
-/** What the attendee-fields function needs about the scanned position. */
-export interface AttendeeSource {
-  attendee_name_parts: NameParts
-  attendee_name: string | null
-  attendee_email: string | null
-  company: string | null
-  street: string | null
-  zipcode: string | null
-  city: string | null
-  country: string | null
-  answers: Answer[]
-  order_code: string
-  order_email: string | null
-  item_name: I18nText
-}
-
-export interface StoredLead {
+export interface StoredLead extends AttendeeSource {
   id: number
   created: boolean
   rating: number | null
@@ -41,7 +25,6 @@ export interface StoredLead {
   lead_fields: string[]
   /** The exhibitor's locale, for the attendee fields' labels. */
   locale: string
-  attendee: AttendeeSource
 }
 
 // The whole upload in one statement, so it costs one round trip and, prepared, one plan per
@@ -104,29 +87,5 @@ export async function uploadLead (db: Db, upload: LeadUpload): Promise<StoredLea
   })
   const row = rows[0]
   if (!row) return undefined
-  return {
-    id: Number(row.id),
-    created: row.created,
-    rating: row.rating,
-    tags: row.tags,
-    notes: row.notes,
-    device_name: row.device_name,
-    device_uuid: row.device_uuid,
-    lead_fields: row.lead_fields,
-    locale: row.locale,
-    attendee: {
-      attendee_name_parts: row.attendee_name_parts,
-      attendee_name: row.attendee_name,
-      attendee_email: row.attendee_email,
-      company: row.company,
-      street: row.street,
-      zipcode: row.zipcode,
-      city: row.city,
-      country: row.country,
-      answers: row.answers,
-      order_code: row.order_code,
-      order_email: row.order_email,
-      item_name: row.item_name
-    }
-  }
+  return { ...row, id: Number(row.id) }
 }

@@ -1,8 +1,8 @@
 import type { Db } from '../database.js'
-import type { Answer, I18nText, LeadField, NameParts } from '../types.js'
+import type { AttendeeSource, LeadField } from '../types.js'
 
 /** A lead with what its attendee fields are computed from (position, order, item), from one query. */
-export interface LeadRow {
+export interface LeadRow extends AttendeeSource {
   id: number
   rating: number | null
   tags: string[]
@@ -12,18 +12,6 @@ export interface LeadRow {
   device_name: string | null
   device_uuid: string | null
   positionid: number
-  attendee_name_parts: NameParts
-  attendee_name: string | null
-  attendee_email: string | null
-  company: string | null
-  street: string | null
-  zipcode: string | null
-  city: string | null
-  country: string | null
-  answers: Answer[]
-  order_code: string
-  order_email: string | null
-  item_name: I18nText
 }
 
 /** Answered from the (exhibitor_id, first_upload, id) index alone. */

@@ -32,7 +32,7 @@ export const leads: FastifyPluginAsyncTypebox = async (app) => {
     }
     await app.accessCodeFound(request)
     const lead: AppLead = {
-      attendee: { fields: attendeeFields(stored.attendee, stored.lead_fields, stored.locale) },
+      attendee: { fields: attendeeFields(stored, stored.lead_fields, stored.locale) },
       rating: stored.rating,
       tags: stored.tags,
       notes: stored.notes,
@@ -48,13 +48,13 @@ export const leads: FastifyPluginAsyncTypebox = async (app) => {
     const exhibitor = request.exhibitor
     if (!exhibitor.fullAccess || !exhibitor.allowLeadAccess) throw bulkDataDenied()
     const [count, event] = await Promise.all([
-      queries.exhibitorApp.countLeads(app.db, exhibitor.exhibitorId),
+      queries.leads.countLeads(app.db, exhibitor.exhibitorId),
       queries.exhibitorApp.eventProfile(app.db, exhibitor.eventId)
     ])
     return await paginate(request, app.appConfig.PUBLIC_APP_URL, count, async (page) => {
-      const rows = await queries.exhibitorApp.listLeads(app.db, exhibitor.exhibitorId, page.size, page.offset)
+      const rows = await queries.leads.listLeads(app.db, exhibitor.exhibitorId, page.size, page.offset)
       return rows.map((row): AppLead => ({
-        attendee: { fields: attendeeFields(row.attendee, event.lead_fields, exhibitor.locale) },
+        attendee: { fields: attendeeFields(row, event.lead_fields, exhibitor.locale) },
         rating: row.rating,
         tags: row.tags,
         notes: row.notes,

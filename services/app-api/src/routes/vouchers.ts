@@ -32,7 +32,7 @@ export const vouchers: FastifyPluginAsyncTypebox = async (app) => {
       price_mode: voucher.price_mode,
       value: voucher.value,
       redemptions: used.filter((r) => r.voucher_id === voucher.id).map((r) => ({
-        attendee_fields: attendeeFields(r.attendee, event.lead_fields, exhibitor.locale),
+        attendee_fields: attendeeFields(r, event.lead_fields, exhibitor.locale),
         redemption_date: dayIn(r.order_datetime, event.timezone),
         subevent: null
       }))
