@@ -5,6 +5,7 @@ import { dbPlugin, errorHandler, health, httpServerOptions } from '@showfloor/ht
 import { auth } from './plugins/auth.js'
 import { idempotency } from './plugins/idempotency.js'
 import { openapi } from './plugins/openapi.js'
+import { queues } from './plugins/queues.js'
 import { routes } from './routes/index.js'
 
 declare module 'fastify' {
@@ -20,6 +21,7 @@ export async function buildApp (config: AdminApiEnv): Promise<FastifyInstance> {
   await app.register(errorHandler)
   await app.register(dbPlugin, { databaseUrl: config.DATABASE_URL, applicationName: 'showfloor-admin-api' })
   await app.register(health, { service: 'admin-api' })
+  await app.register(queues, { redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX })
   await app.register(openapi)
   await app.register(async (api) => {
     await api.register(auth)

@@ -19,10 +19,13 @@ export interface Harness {
   createEvent: (slug: string, extra?: Record<string, unknown>) => Promise<string>
 }
 
-/** A fresh app on a database of its own; everything is dropped in teardown. */
-export async function harness (t: Test): Promise<Harness> {
+/**
+ * A fresh app on a database of its own; everything is dropped in teardown. `env` overrides
+ * configuration values (a queue prefix of the test's own, a shorter timeout).
+ */
+export async function harness (t: Test, env: Record<string, string> = {}): Promise<Harness> {
   const testDb = await createTestDatabase('admin')
-  const config = loadConfig(AdminApiEnv, { ...process.env, DATABASE_URL: testDb.url, LOG_LEVEL: 'silent', PUBLIC_ADMIN_URL: '' })
+  const config = loadConfig(AdminApiEnv, { ...process.env, DATABASE_URL: testDb.url, LOG_LEVEL: 'silent', PUBLIC_ADMIN_URL: '', ...env })
   const app = await buildApp(config)
   t.teardown(async () => {
     await app.close()

@@ -14,7 +14,6 @@ const closables: Closable[] = [{ name: 'redis', close: async () => { await close
 
 const running = startWorkers({
   db: app.db,
-  redis,
   redisUrl: config.REDIS_URL,
   prefix: config.QUEUE_PREFIX,
   log: app.log,

@@ -1,5 +1,4 @@
 import { Worker, type Processor } from 'bullmq'
-import type { Redis } from 'ioredis'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '@showfloor/db'
 import { QUEUES, type QueueName } from '@showfloor/schemas'
@@ -8,7 +7,7 @@ import { OutboxRelay, type OutboxRelayOptions } from './outboxRelay.js'
 import { accessCodeEmailProcessor } from './processors/email.js'
 import { leadEnrichmentProcessor } from './processors/leadEnrichment.js'
 import { createProducerRedis, createProducers } from './queues.js'
-import { closeRedis } from './redis.js'
+import { closeRedis, createRedis } from './redis.js'
 
 /** Something the worker started and must stop on shutdown. */
 export interface Closable {
@@ -18,8 +17,6 @@ export interface Closable {
 
 export interface WorkersOptions {
   db: Db
-  /** The connection BullMQ workers share (`maxRetriesPerRequest: null`); owned by the caller. */
-  redis: Redis
   redisUrl: string
   prefix: string
   log: FastifyBaseLogger
@@ -50,8 +47,15 @@ export interface RunningWorkers {
  * connections go.
  */
 export function startWorkers (options: WorkersOptions): RunningWorkers {
-  const { db, redis, prefix, log } = options
+  const { db, prefix, log } = options
   const closables: Closable[] = []
+
+  // The workers' connection (`maxRetriesPerRequest: null`: blocking commands wait for a reconnect).
+  // It connects at once rather than lazily: BullMQ duplicates it for each worker's blocking
+  // connection, and a lazy copy whose first connect fails (Redis down at start) is never retried.
+  const redis = createRedis(options.redisUrl, { lazyConnect: false })
+  redis.on('error', () => {}) // reported by the health check and by each worker's 'error' event
+  closables.push({ name: 'worker redis', close: async () => { await closeRedis(redis) } })
 
   const mailer = createMailer({ smtpUrl: options.mail.smtpUrl, mailDir: options.mail.mailDir, timeoutMs: options.mail.sendTimeoutMs, log })
   closables.push({ name: 'mailer', close: mailer.close })
@@ -70,7 +74,13 @@ export function startWorkers (options: WorkersOptions): RunningWorkers {
     worker.on('failed', (job, err) => {
       log.warn({ err, queue, jobId: job?.id, attemptsMade: job?.attemptsMade }, 'job failed')
     })
-    closables.push({ name: `worker ${queue}`, close: async () => { await worker.close() } })
+    closables.push({
+      name: `worker ${queue}`,
+      // Waits for the jobs in hand. While Redis is away nothing could be recorded and BullMQ would
+      // wait for it forever: then it stops at once, and an interrupted job's lock expires and another
+      // worker retries it (every processor may run twice).
+      close: async () => { await worker.close(redis.status !== 'ready') }
+    })
     return worker
   }
 

@@ -7,7 +7,7 @@ import { queries, type Db } from '@showfloor/db'
 import { createTestDatabase, testPrefix } from '@showfloor/db/testing'
 import { JOBS, QUEUES } from '@showfloor/schemas'
 import { createProducerRedis, createProducers } from '../src/queues.js'
-import { closeRedis, createRedis } from '../src/redis.js'
+import { closeRedis } from '../src/redis.js'
 import { startWorkers, type RunningWorkers } from '../src/workers.js'
 import { seedEvent, seedExhibitor, waitFor, type ExhibitorFixture, type SeededEvent } from './support/fixtures.js'
 import { removePrefix, sharedRedisUrl, silentLog } from './support/queues.js'
@@ -32,11 +32,8 @@ interface Setup {
 async function setup (t: Test, label: string, mail: { smtpUrl?: string, mailDir?: string }): Promise<Setup> {
   const testDb = await createTestDatabase(`worker_${label}`)
   const prefix = testPrefix(label)
-  const redis = createRedis(sharedRedisUrl)
-  await redis.connect()
   const running = startWorkers({
     db: testDb.db,
-    redis,
     redisUrl: sharedRedisUrl,
     prefix,
     log: silentLog,
@@ -49,7 +46,6 @@ async function setup (t: Test, label: string, mail: { smtpUrl?: string, mailDir?
     await closeAll(running)
     await Promise.all(Object.values(queues).map(async (q) => { await q.close() }))
     await closeRedis(producer)
-    await closeRedis(redis)
     await removePrefix(sharedRedisUrl, prefix)
     await testDb.drop()
   })

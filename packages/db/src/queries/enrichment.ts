@@ -1,23 +1,11 @@
 import { sql } from 'kysely'
 import type { Db } from '../database.js'
-import type { Answer, I18nText, LeadField, NameParts } from '../types.js'
+import type { AttendeeSource, LeadField } from '../types.js'
 
 /** A lead with what its attendee data snapshot is computed from, as configured now. */
-export interface LeadSource {
+export interface LeadSource extends AttendeeSource {
   id: number
   exhibitor_id: number
-  attendee_name_parts: NameParts
-  attendee_name: string | null
-  attendee_email: string | null
-  company: string | null
-  street: string | null
-  zipcode: string | null
-  city: string | null
-  country: string | null
-  answers: Answer[]
-  order_code: string
-  order_email: string | null
-  item_name: I18nText
   /** The event's `lead_fields`. */
   lead_fields: string[]
   /** The event's locale: the admin leads endpoint shows labels in it. */

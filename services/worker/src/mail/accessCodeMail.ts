@@ -48,7 +48,7 @@ const TEXTS: Record<'en' | 'de', Texts> = {
         code: { label: 'Booth staff code', value: v.scanningCode }
       },
       {
-        text: 'To log in, open the app, enter the server address below and one of the codes.',
+        text: 'To log in, open the app and enter this server address and one of the codes.',
         code: { label: 'Server', value: v.appUrl, link: true }
       },
       { text: `Best regards,\n${v.organizer}` }
@@ -73,7 +73,7 @@ const TEXTS: Record<'en' | 'de', Texts> = {
         code: { label: 'Code für das Standpersonal', value: v.scanningCode }
       },
       {
-        text: 'Zum Anmelden öffnen Sie die App und geben die folgende Serveradresse und einen der Codes ein.',
+        text: 'Zum Anmelden öffnen Sie die App und geben diese Serveradresse und einen der Codes ein.',
         code: { label: 'Server', value: v.appUrl, link: true }
       },
       { text: `Mit freundlichen Grüßen\n${v.organizer}` }

@@ -72,9 +72,7 @@ export async function seedExhibitor (db: Db, event: SeededEvent, values: Partial
 /** A lead upload exactly as the App API stores it: the lead and its outbox row in one statement. */
 export async function uploadLead (db: Db, exhibitor: ExhibitorFixture, code: string): Promise<number> {
   const stored = await queries.leadUpload.uploadLead(db, {
-    exhibitorId: exhibitor.id,
-    eventId: exhibitor.event_id,
-    scopeByDevice: false,
+    accessCode: exhibitor.access_code,
     code,
     scanned: new Date().toISOString(),
     rating: null,

@@ -30,8 +30,12 @@ export async function privateRedis (): Promise<PrivateRedis> {
     port,
     async start () {
       if (child) return
-      const started = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] })
+      const started = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] })
       child = started
+      // Never outlive the test process, even one killed by a timeout.
+      const kill = () => { started.kill('SIGKILL') }
+      process.once('exit', kill)
+      started.once('exit', () => { process.removeListener('exit', kill) })
       await new Promise<void>((resolve, reject) => {
         let out = ''
         started.stdout!.on('data', (chunk: Buffer) => {

@@ -1,0 +1,107 @@
+import t, { type Test } from 'tap'
+import { sql } from 'kysely'
+import { queries, type Db } from '@showfloor/db'
+import { createTestDatabase, testPrefix } from '@showfloor/db/testing'
+import { QUEUES, outboxJobId } from '@showfloor/schemas'
+import { OutboxRelay } from '../src/outboxRelay.js'
+import { createProducerRedis, createProducers } from '../src/queues.js'
+import { closeRedis } from '../src/redis.js'
+import { waitFor } from './support/fixtures.js'
+import { removePrefix, sharedRedisUrl, silentLog } from './support/queues.js'
+import { privateRedis } from './support/redisServer.js'
+
+async function addOutboxRows (db: Db, count: number): Promise<void> {
+  await sql`insert into outbox (topic, payload)
+    select 'lead.enrich', jsonb_build_object('lead_id', g) from generate_series(1, ${count}) g`.execute(db)
+}
+
+/** A relay with its own connection, as in a worker process of its own. */
+function relayFor (t: Test, db: Db, url: string, prefix: string, batchSize: number) {
+  const connection = createProducerRedis(url)
+  connection.on('error', () => {})
+  const producers = createProducers(connection, prefix)
+  const relay = new OutboxRelay({ db, queues: producers, redisReady: () => connection.status === 'ready', log: silentLog, batchSize, idleMs: 20, maxErrorDelayMs: 200 })
+  t.teardown(async () => {
+    await relay.close()
+    await Promise.all(Object.values(producers).map(async (q) => { await q.close() }))
+    await closeRedis(connection)
+  })
+  return { relay, producers, connection }
+}
+
+t.test('two relays at once enqueue each outbox row exactly once', async (t) => {
+  const testDb = await createTestDatabase('worker_relay_twice')
+  const prefix = testPrefix('relay')
+  t.teardown(async () => {
+    await removePrefix(sharedRedisUrl, prefix)
+    await testDb.drop()
+  })
+  const db = testDb.db
+  const rows = 3000
+  await addOutboxRows(db, rows)
+  const a = relayFor(t, db, sharedRedisUrl, prefix, 100)
+  const b = relayFor(t, db, sharedRedisUrl, prefix, 100)
+  await waitFor('both connections', async () => a.connection.status === 'ready' && b.connection.status === 'ready')
+  a.relay.start()
+  b.relay.start()
+  await waitFor('every row relayed', async () => (await queries.outbox.countPending(db)) === 0, 30_000)
+  await a.relay.close()
+  await b.relay.close()
+
+  t.equal(a.relay.relayed + b.relay.relayed, rows, `each row relayed by one relay (${a.relay.relayed} + ${b.relay.relayed})`)
+  t.ok(a.relay.relayed > 0 && b.relay.relayed > 0, 'both relays took part')
+  const queue = a.producers[QUEUES.leadEnrichment]
+  const counts = await queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed')
+  t.equal(counts.waiting, rows, 'one job per row')
+  const ids = await db.selectFrom('outbox').select('id').orderBy('id').execute()
+  const sample = await queue.getJob(outboxJobId(ids[1234].id))
+  t.same(sample?.data, { lead_id: 1235 })
+  t.equal(sample?.name, 'lead.enrich')
+})
+
+t.test('a relay that dies after adding, before marking, does not double the work', async (t) => {
+  const testDb = await createTestDatabase('worker_relay_crash')
+  const prefix = testPrefix('relaycrash')
+  t.teardown(async () => {
+    await removePrefix(sharedRedisUrl, prefix)
+    await testDb.drop()
+  })
+  const db = testDb.db
+  await addOutboxRows(db, 50)
+  const { relay, producers, connection } = relayFor(t, db, sharedRedisUrl, prefix, 500)
+  await waitFor('the connection', async () => connection.status === 'ready')
+  const queue = producers[QUEUES.leadEnrichment]
+
+  // The jobs reach Redis, then the process "dies": the transaction rolls back, the rows stay pending.
+  await t.rejects(queries.outbox.relayBatch(db, ['lead.enrich'], 500, async (pending) => {
+    await queue.addBulk(pending.map((row) => ({ name: row.topic, data: row.payload, opts: { jobId: outboxJobId(row.id) } })))
+    throw new Error('killed')
+  }), /killed/)
+  t.equal(await queries.outbox.countPending(db), 50, 'still pending')
+  t.equal((await queue.getJobCounts('waiting')).waiting, 50)
+
+  t.equal(await relay.relayOnce(), 50, 'relayed again')
+  t.equal(await queries.outbox.countPending(db), 0)
+  t.equal((await queue.getJobCounts('waiting')).waiting, 50, 'no job twice')
+})
+
+t.test('while Redis is down the rows stay; once it is back they are relayed', async (t) => {
+  const redis = await privateRedis()
+  t.teardown(redis.stop)
+  const testDb = await createTestDatabase('worker_relay_down')
+  t.teardown(async () => { await testDb.drop() })
+  const db = testDb.db
+  const prefix = testPrefix('relaydown')
+  const { relay, producers, connection } = relayFor(t, db, redis.url, prefix, 500)
+  await waitFor('the connection', async () => connection.status === 'ready')
+  relay.start()
+
+  await redis.stop()
+  await addOutboxRows(db, 1200)
+  await new Promise((resolve) => setTimeout(resolve, 800))
+  t.equal(await queries.outbox.countPending(db), 1200, 'nothing is marked while Redis is away')
+
+  await redis.start()
+  await waitFor('every row relayed', async () => (await queries.outbox.countPending(db)) === 0, 30_000)
+  t.equal((await producers[QUEUES.leadEnrichment].getJobCounts('waiting')).waiting, 1200, 'every row became a job')
+})
