@@ -6,34 +6,15 @@ import { JOBS, QUEUES } from '@showfloor/schemas'
 import { benchDatabase, seedShow } from './seed.js'
 import { ratio, type Benchmark, type Row } from './table.js'
 
-// The worker and its test SMTP server live in services/worker (smtp-server is its dev dependency);
-// they are loaded by URL because this package does not depend on @showfloor/worker.
-interface Closable { name: string, close: () => Promise<void> }
-interface Mail { from: string, to: string, cc: string[], subject: string, text: string, html: string }
-interface ProducerQueue {
-  addBulk: (jobs: Array<{ name: string, data: unknown, opts: { jobId: string } }>) => Promise<unknown>
-  close: () => Promise<void>
-}
-interface RedisConnection {
-  status: string
-  scan: (cursor: string, ...args: Array<string | number>) => Promise<[string, string[]]>
-  del: (...keys: string[]) => Promise<number>
-  disconnect: () => void
-}
-interface WorkerModule {
-  startWorkers: (options: Record<string, unknown>) => { closables: Closable[] }
-  createMailer: (options: { smtpUrl?: string, mailDir: string, timeoutMs: number, log: unknown }) => { send: (mail: Mail) => Promise<string>, close: () => Promise<void> }
-  renderAccessCodeMail: (data: unknown, appUrl: string) => { subject: string, text: string, html: string }
-  ccAddresses: (value: string | null) => string[]
-  createProducerRedis: (url: string) => RedisConnection
-  createProducers: (connection: RedisConnection, prefix: string) => Record<string, ProducerQueue>
-  leadEnrichmentProcessor: (db: Db) => (job: { data: unknown }) => Promise<unknown>
-}
+import * as worker from '@showfloor/worker'
+
+type WorkerModule = typeof worker
+type Closable = worker.Closable
 interface SinkModule {
   startSmtpSink: (options: { countOnly?: boolean }) => Promise<{ url: string, messages: unknown[], close: () => Promise<void> }>
 }
-
-const load = async <T> (path: string): Promise<T> => await import(new URL(path, import.meta.url).href) as T
+// The SMTP sink is the worker's test server (services/worker/test/support), loaded from there.
+const loadSink = async (): Promise<SinkModule> => await import(new URL('../../services/worker/test/support/smtpSink.js', import.meta.url).href) as SinkModule
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const noop = () => {}
@@ -91,8 +72,7 @@ async function closeAll (closables: Closable[]): Promise<void> {
 export const workerEmail: Benchmark = {
   name: 'worker-email',
   async run (): Promise<Row[]> {
-    const worker = await load<WorkerModule>('../../services/worker/src/index.js')
-    const { startSmtpSink } = await load<SinkModule>('../../services/worker/test/support/smtpSink.js')
+    const { startSmtpSink } = await loadSink()
     const bench = await benchDatabase('email')
     const db = createDb(bench.url, { max: 10 })
     const sink = await startSmtpSink({ countOnly: true })
@@ -181,7 +161,6 @@ export const workerEmail: Benchmark = {
 export const workerDrain: Benchmark = {
   name: 'worker-drain',
   async run (): Promise<Row[]> {
-    const worker = await load<WorkerModule>('../../services/worker/src/index.js')
     const bench = await benchDatabase('drain')
     // The worker process's pool size.
     const db = createDb(bench.url, { max: 10 })
@@ -202,7 +181,7 @@ export const workerDrain: Benchmark = {
       // Reference: the enrichment function called directly.
       const enrich = worker.leadEnrichmentProcessor(db)
       let started = performance.now()
-      await pool(leadIds, ENRICH_CONCURRENCY, async (id) => await enrich({ data: { lead_id: id } }))
+      await pool(leadIds, ENRICH_CONCURRENCY, async (id) => await enrich({ data: { lead_id: id } } as Parameters<typeof enrich>[0]))
       const referenceSeconds = (performance.now() - started) / 1000
       if ((await unenriched()) !== 0) throw new Error('the reference left leads unenriched')
 

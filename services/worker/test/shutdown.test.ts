@@ -3,7 +3,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { createTestDatabase } from '@showfloor/db/testing'
+import { createTestDatabase, testPrefix } from '@showfloor/db/testing'
+import { removePrefix } from './support/queues.js'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 
@@ -65,17 +66,22 @@ async function stop (t: Test, running: Running): Promise<void> {
 
 t.test('the worker', async (t) => {
   const testDb = await createTestDatabase('worker_shutdown')
-  t.teardown(async () => { await testDb.drop() })
+  // The worker's queues use a prefix of this test's own (the Redis of the second case is unreachable).
+  const prefix = testPrefix('shutdown')
+  t.teardown(async () => {
+    await removePrefix(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix)
+    await testDb.drop()
+  })
 
   t.test('starts from source, answers, and exits 0 on SIGTERM', async (t) => {
-    const running = await start(t, { DATABASE_URL: testDb.url })
+    const running = await start(t, { DATABASE_URL: testDb.url, QUEUE_PREFIX: prefix })
     t.equal((await fetch(`${running.base}/healthz`)).status, 200)
     t.equal(await readiness(running.base, 200), 200)
     await stop(t, running)
   })
 
   t.test('keeps running while Redis is unreachable, not ready, and still exits 0 on SIGTERM', async (t) => {
-    const running = await start(t, { DATABASE_URL: testDb.url, REDIS_URL: 'redis://127.0.0.1:1' })
+    const running = await start(t, { DATABASE_URL: testDb.url, REDIS_URL: 'redis://127.0.0.1:1', QUEUE_PREFIX: prefix })
     t.equal((await fetch(`${running.base}/healthz`)).status, 200)
     t.equal(await readiness(running.base, 503), 503)
     await stop(t, running)

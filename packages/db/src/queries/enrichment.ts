@@ -1,5 +1,6 @@
-import { sql } from 'kysely'
+import pg from 'pg'
 import type { Db } from '../database.js'
+import { poolOf } from '../database.js'
 import type { AttendeeSource, LeadField } from '../types.js'
 
 /** A lead with what its attendee data snapshot is computed from, as configured now. */
@@ -12,50 +13,48 @@ export interface LeadSource extends AttendeeSource {
   locale: string
 }
 
-const DEFAULT_LEAD_FIELDS = sql<string[]>`'["attendee_name","attendee_email","company"]'::jsonb`
+// A named (prepared) statement: a backlog of thousands of jobs runs it once per lead, and planning
+// the six-table join each time would cost more than running it.
+const LEAD_SOURCE = `
+select l.id, l.exhibitor_id,
+       p.attendee_name_parts, p.attendee_name, p.attendee_email, p.company, p.street, p.zipcode, p.city,
+       p.country, p.answers, o.code as order_code, o.email as order_email, i.name as item_name, e.locale,
+       coalesce(s.lead_fields, '["attendee_name","attendee_email","company"]'::jsonb) as lead_fields
+from leads l
+join order_positions p on p.id = l.position_id
+join orders o on o.id = p.order_id
+join items i on i.id = p.item_id
+join events e on e.id = p.event_id
+left join exhibitor_settings s on s.event_id = p.event_id
+where l.id = $1`
 
 /** Everything the snapshot of one lead needs, in one query; undefined when the lead is gone. */
 export async function loadLeadSource (db: Db, leadId: number): Promise<LeadSource | undefined> {
-  return await db.selectFrom('leads as l')
-    .innerJoin('order_positions as p', 'p.id', 'l.position_id')
-    .innerJoin('orders as o', 'o.id', 'p.order_id')
-    .innerJoin('items as i', 'i.id', 'p.item_id')
-    .innerJoin('events as e', 'e.id', 'p.event_id')
-    .leftJoin('exhibitor_settings as s', 's.event_id', 'p.event_id')
-    .select([
-      'l.id', 'l.exhibitor_id',
-      'p.attendee_name_parts', 'p.attendee_name', 'p.attendee_email', 'p.company', 'p.street', 'p.zipcode',
-      'p.city', 'p.country', 'p.answers',
-      'o.code as order_code', 'o.email as order_email', 'i.name as item_name', 'e.locale'
-    ])
-    .select(sql<string[]>`coalesce(s.lead_fields, ${DEFAULT_LEAD_FIELDS})`.as('lead_fields'))
-    .where('l.id', '=', leadId)
-    .executeTakeFirst()
+  const { rows } = await poolOf(db).query({ name: 'showfloor_lead_source', text: LEAD_SOURCE, values: [leadId] })
+  const row = rows[0]
+  return row ? { ...row, id: Number(row.id) } : undefined
+}
+
+function integer (value: number): string {
+  if (!Number.isSafeInteger(value)) throw new Error(`not an integer: ${value}`)
+  return String(value)
 }
 
 /**
- * Stores the lead's snapshot and recounts its exhibitor's leads. The exhibitor row is locked
- * before counting, and the count runs as a statement of its own after that, so it sees every lead
- * committed before the lock was granted: two jobs of one exhibitor cannot leave an older count
- * behind the newer one. False when the lead was deleted meanwhile (nothing is written then).
+ * Stores the lead's snapshot and recounts its exhibitor's leads, in one transaction and one round
+ * trip. The exhibitor row is locked first, and the count is a statement of its own after that,
+ * which under READ COMMITTED sees every lead committed before the lock was granted: two jobs of
+ * one exhibitor cannot leave an older count behind a newer one. (Several statements in one simple
+ * query run as one transaction, but each takes its own snapshot; such a query takes no parameters,
+ * so the values are written as literals: two integers and an escaped JSON string.) False when the
+ * lead was deleted meanwhile; the count is still brought up to date then.
  */
 export async function storeEnrichment (db: Db, leadId: number, exhibitorId: number, data: LeadField[]): Promise<boolean> {
-  return await db.transaction().execute(async (trx) => {
-    const locked = await trx
-      .with('l', (qb) => qb.updateTable('leads')
-        .set({ data: JSON.stringify(data), enriched_at: sql`now()` })
-        .where('id', '=', leadId)
-        .returning('exhibitor_id'))
-      .selectFrom('exhibitors').select('exhibitors.id')
-      .where('exhibitors.id', '=', exhibitorId)
-      .where(sql<boolean>`exists (select 1 from l)`)
-      .forUpdate()
-      .executeTakeFirst()
-    if (!locked) return false
-    await trx.updateTable('exhibitors')
-      .set({ lead_count: sql`(select count(*) from leads where exhibitor_id = ${exhibitorId})` })
-      .where('id', '=', exhibitorId)
-      .execute()
-    return true
-  })
+  const lead = integer(leadId)
+  const exhibitor = integer(exhibitorId)
+  const results = await poolOf(db).query(`
+    update leads set data = ${pg.escapeLiteral(JSON.stringify(data))}::jsonb, enriched_at = now() where id = ${lead};
+    select 1 from exhibitors where id = ${exhibitor} for update;
+    update exhibitors set lead_count = (select count(*) from leads where exhibitor_id = ${exhibitor}) where id = ${exhibitor}`) as unknown as pg.QueryResult[]
+  return results[0].rowCount === 1
 }

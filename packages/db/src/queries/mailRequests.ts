@@ -47,18 +47,47 @@ export async function abandonMailRequest (db: Db, id: string, error: string): Pr
   return Number(result.numUpdatedRows) === 1
 }
 
+/** What the access-code mail says, read when it is sent. */
+export interface AccessCodeMailData {
+  exhibitor_name: string
+  contact_name_parts: NameParts
+  contact_email: string | null
+  contact_cc_email: string | null
+  locale: string
+  access_code: string
+  lead_scanning_access_code: string
+  booth: string | null
+  event_name: I18nText
+  event_slug: string
+  organizer_slug: string
+  organizer_name: string
+}
+
+const MAIL_COLUMNS = [
+  'x.name as exhibitor_name', 'x.contact_name_parts', 'x.contact_email', 'x.contact_cc_email', 'x.locale',
+  'x.access_code', 'x.lead_scanning_access_code', 'x.booth',
+  'e.name as event_name', 'e.slug as event_slug', 'o.slug as organizer_slug', 'o.name as organizer_name'
+] as const
+
 /**
  * The worker claims a pending request before sending: only while more than `marginMs` are left
- * before the deadline, the margin covering the longest a delivery may take. False when it is not
- * pending any more or too close to its deadline.
+ * before the deadline, the margin covering the longest a delivery may take. Returns what the mail
+ * says, read in the same statement; undefined when the request is not pending any more or too
+ * close to its deadline.
  */
-export async function claimMailRequest (db: Db, id: string, marginMs: number): Promise<boolean> {
-  const result = await db.updateTable('mail_requests')
-    .set({ status: 'sending' })
-    .where('id', '=', id).where('status', '=', 'pending')
-    .where('deadline', '>', ms(marginMs))
+export async function claimMailRequest (db: Db, id: string, marginMs: number): Promise<AccessCodeMailData | undefined> {
+  return await db
+    .with('m', (qb) => qb.updateTable('mail_requests')
+      .set({ status: 'sending' })
+      .where('id', '=', id).where('status', '=', 'pending')
+      .where('deadline', '>', ms(marginMs))
+      .returning('exhibitor_id'))
+    .selectFrom('m')
+    .innerJoin('exhibitors as x', 'x.id', 'm.exhibitor_id')
+    .innerJoin('events as e', 'e.id', 'x.event_id')
+    .innerJoin('organizers as o', 'o.id', 'e.organizer_id')
+    .select(MAIL_COLUMNS)
     .executeTakeFirst()
-  return Number(result.numUpdatedRows) === 1
 }
 
 export async function markMailSent (db: Db, id: string): Promise<void> {
@@ -94,32 +123,13 @@ export async function mailRequestHasTime (db: Db, id: string, marginMs: number):
   return row?.ok ?? false
 }
 
-/** What the access-code mail says, read when it is sent. */
-export interface AccessCodeMailData {
-  exhibitor_name: string
-  contact_name_parts: NameParts
-  contact_email: string | null
-  contact_cc_email: string | null
-  locale: string
-  access_code: string
-  lead_scanning_access_code: string
-  booth: string | null
-  event_name: I18nText
-  event_slug: string
-  organizer_slug: string
-  organizer_name: string
-}
-
+/** What the mail of a request says, without claiming it. */
 export async function loadAccessCodeMail (db: Db, id: string): Promise<AccessCodeMailData | undefined> {
   return await db.selectFrom('mail_requests as m')
     .innerJoin('exhibitors as x', 'x.id', 'm.exhibitor_id')
     .innerJoin('events as e', 'e.id', 'x.event_id')
     .innerJoin('organizers as o', 'o.id', 'e.organizer_id')
-    .select([
-      'x.name as exhibitor_name', 'x.contact_name_parts', 'x.contact_email', 'x.contact_cc_email', 'x.locale',
-      'x.access_code', 'x.lead_scanning_access_code', 'x.booth',
-      'e.name as event_name', 'e.slug as event_slug', 'o.slug as organizer_slug', 'o.name as organizer_name'
-    ])
+    .select(MAIL_COLUMNS)
     .where('m.id', '=', id)
     .executeTakeFirst()
 }

@@ -38,7 +38,8 @@ export function accessCodeEmailProcessor (options: EmailProcessorOptions) {
 
   return async function processAccessCodeEmail (job: Job): Promise<EmailResult> {
     const { mail_request_id: id } = parseJob(AccessCodeEmailJob, job.data)
-    if (!(await mail.claimMailRequest(db, id, margin))) {
+    const data = await mail.claimMailRequest(db, id, margin)
+    if (!data) {
       const state = await mail.getMailRequestState(db, id)
       // The exhibitor was deleted, and its requests with it.
       if (!state) return { skipped: 'the request no longer exists' }
@@ -52,8 +53,6 @@ export function accessCodeEmailProcessor (options: EmailProcessorOptions) {
       throw new UnrecoverableError(`not sent: the request is ${state.status}`)
     }
 
-    const data = await mail.loadAccessCodeMail(db, id)
-    if (!data) return { skipped: 'the request no longer exists' }
     if (!data.contact_email) {
       await mail.markMailAttemptFailed(db, id, 'the exhibitor has no contact email', false)
       throw new UnrecoverableError('the exhibitor has no contact email')
