@@ -8,13 +8,15 @@ import { ratio, type Benchmark, type Row } from './table.js'
 
 import * as worker from '@showfloor/worker'
 
-type WorkerModule = typeof worker
 type Closable = worker.Closable
 interface SinkModule {
   startSmtpSink: (options: { countOnly?: boolean }) => Promise<{ url: string, messages: unknown[], close: () => Promise<void> }>
 }
-// The SMTP sink is the worker's test server (services/worker/test/support), loaded from there.
-const loadSink = async (): Promise<SinkModule> => await import(new URL('../../services/worker/test/support/smtpSink.js', import.meta.url).href) as SinkModule
+interface QueueSupport { removePrefix: (url: string, prefix: string) => Promise<void> }
+// The SMTP sink and the Redis clean-up are the worker's test support (services/worker/test/support).
+const support = async <T> (file: string): Promise<T> => await import(new URL(`../../services/worker/test/support/${file}`, import.meta.url).href) as T
+const loadSink = async (): Promise<SinkModule> => await support<SinkModule>('smtpSink.js')
+const removePrefix = async (prefix: string): Promise<void> => { await (await support<QueueSupport>('queues.js')).removePrefix(redisUrl, prefix) }
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const noop = () => {}
@@ -33,21 +35,6 @@ async function until (check: () => Promise<boolean>, timeoutMs: number): Promise
   while (!(await check())) {
     if (Date.now() > end) throw new Error('the benchmark did not finish in time')
     await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
-
-async function removePrefix (worker: WorkerModule, prefix: string): Promise<void> {
-  const redis = worker.createProducerRedis(redisUrl)
-  try {
-    await until(async () => redis.status === 'ready', 5000)
-    let cursor = '0'
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
-      cursor = next
-      if (keys.length > 0) await redis.del(...keys)
-    } while (cursor !== '0')
-  } finally {
-    redis.disconnect()
   }
 }
 
@@ -145,7 +132,7 @@ export const workerEmail: Benchmark = {
       await Promise.all(Object.values(queues).map(async (q) => { await q.close() }))
       producer.disconnect()
       await sink.close()
-      await removePrefix(worker, prefix)
+      await removePrefix(prefix)
       await db.destroy()
       await bench.drop()
     }
@@ -217,7 +204,7 @@ export const workerDrain: Benchmark = {
       }]
     } finally {
       if (running) await closeAll(running.closables)
-      await removePrefix(worker, prefix)
+      await removePrefix(prefix)
       await db.destroy()
       await bench.drop()
     }

@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { Redis } from 'ioredis'
 import { queries } from '@showfloor/db'
 import { testPrefix } from '@showfloor/db/testing'
 import { harness, type Harness } from './helper.js'
@@ -20,6 +19,8 @@ interface SmtpSupport {
 // The worker's test SMTP server (smtp-server is the worker's dev dependency): a real mail server on
 // a random port, inside this test. Loaded by URL, as it lives in another package.
 const { startSmtpSink, parseMail } = await import(new URL('../../worker/test/support/smtpSink.js', import.meta.url).href) as SmtpSupport
+const queueSupport = await import(new URL('../../worker/test/support/queues.js', import.meta.url).href) as { removePrefix: (url: string, prefix: string) => Promise<void> }
+const removePrefix = async (prefix: string): Promise<void> => { await queueSupport.removePrefix(redisUrl, prefix) }
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -52,20 +53,6 @@ async function startWorker (t: Test, env: Record<string, string>): Promise<Runni
     child.on('exit', () => { clearTimeout(timer); reject(new Error(`the worker exited\n${stderr}`)) })
   })
   return { stop }
-}
-
-async function removePrefix (prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 })
-  try {
-    let cursor = '0'
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
-      cursor = next
-      if (keys.length > 0) await redis.del(...keys)
-    } while (cursor !== '0')
-  } finally {
-    redis.disconnect()
-  }
 }
 
 const sleep = async (ms: number) => { await new Promise((resolve) => setTimeout(resolve, ms)) }
