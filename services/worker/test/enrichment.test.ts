@@ -100,8 +100,8 @@ t.test('lead enrichment through the outbox', async (t) => {
     const row = await db.insertInto('outbox').values({ topic: 'lead.enrich', payload: JSON.stringify({ lead_id: 987654 }) })
       .returning('id').executeTakeFirstOrThrow()
     const job = await waitFor('the job to complete', async () => {
-      const found = await enrichQueue.getJob(outboxJobId(row.id))
-      return found && (await found.getState()) === 'completed' ? found : undefined
+      // The state first, then the job: a job read while still active has no return value yet.
+      return (await enrichQueue.getJobState(outboxJobId(row.id))) === 'completed' ? await enrichQueue.getJob(outboxJobId(row.id)) : undefined
     })
     t.same(job.returnvalue, { skipped: 'lead deleted' })
   })
