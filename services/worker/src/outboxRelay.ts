@@ -122,6 +122,10 @@ export class OutboxRelay {
     do {
       deleted = await queries.outbox.pruneRelayed(this.options.db, this.retentionSeconds)
     } while (deleted > 0 && !this.stopping)
+    // The admin API's idempotency keys expire after a day; this loop is the one that runs anyway.
+    do {
+      deleted = await queries.idempotencyKeys.pruneExpired(this.options.db)
+    } while (deleted > 0 && !this.stopping)
   }
 
   private async sleep (ms: number): Promise<void> {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { sql } from 'kysely'
+import { queries } from '@showfloor/db'
 import { HttpError } from '@showfloor/http'
 
 declare module 'fastify' {
@@ -11,7 +11,7 @@ declare module 'fastify' {
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
-const TTL = sql`interval '24 hours'`
+const keys = queries.idempotencyKeys
 
 function notStored (status: number): boolean {
   return status === 409 || status === 429 || status >= 500
@@ -30,41 +30,28 @@ export const idempotency = fp(async function idempotency (app: FastifyInstance) 
     if (typeof key !== 'string' || key === '' || !UNSAFE.has(request.method)) return
     if (key.length > 255) throw new HttpError(400, { detail: 'X-Idempotency-Key is too long (at most 255 characters).' })
     const authHash = createHash('sha256').update(request.headers.authorization ?? '').digest('hex')
-    const claimed = await app.db.insertInto('idempotency_keys')
-      .values({ auth_hash: authHash, key, method: request.method, path: request.url })
-      .onConflict((oc) => oc.columns(['auth_hash', 'key']).doUpdateSet({
-        method: request.method, path: request.url, running: true, response_status: null, response_body: null, created_at: sql`now()`
-      }).where('idempotency_keys.created_at', '<', sql<Date>`now() - ${TTL}`))
-      .returning('key')
-      .executeTakeFirst()
-    if (claimed) {
+    if (await keys.claim(app.db, authHash, key, request.method, request.url)) {
       request.idempotency = { authHash, key }
       return
     }
-    const stored = await app.db.selectFrom('idempotency_keys').selectAll()
-      .where('auth_hash', '=', authHash).where('key', '=', key).executeTakeFirst()
+    const stored = await keys.find(app.db, authHash, key)
     if (!stored || stored.running) {
       throw new HttpError(409, { detail: 'A request with this idempotency key is still being processed.' }, { 'Retry-After': '5' })
     }
-    reply.code(stored.response_status ?? 200)
-    if (stored.response_content_type) reply.type(stored.response_content_type)
-    return await reply.send(stored.response_body ?? '')
+    reply.code(stored.status ?? 200)
+    if (stored.contentType) reply.type(stored.contentType)
+    return await reply.send(stored.body ?? '')
   })
 
   app.addHook('onSend', async (request, reply, payload) => {
     const claim = request.idempotency
     if (!claim) return payload
     request.idempotency = null
-    const where = (q: any) => q.where('auth_hash', '=', claim.authHash).where('key', '=', claim.key)
     if (notStored(reply.statusCode)) {
-      await where(app.db.deleteFrom('idempotency_keys')).execute()
+      await keys.release(app.db, claim.authHash, claim.key)
     } else {
-      await where(app.db.updateTable('idempotency_keys').set({
-        running: false,
-        response_status: reply.statusCode,
-        response_body: typeof payload === 'string' ? payload : payload == null ? '' : String(payload),
-        response_content_type: String(reply.getHeader('content-type') ?? '')
-      })).execute()
+      const body = typeof payload === 'string' ? payload : payload == null ? '' : String(payload)
+      await keys.store(app.db, claim.authHash, claim.key, reply.statusCode, body, String(reply.getHeader('content-type') ?? ''))
     }
     return payload
   })
@@ -73,7 +60,6 @@ export const idempotency = fp(async function idempotency (app: FastifyInstance) 
   app.addHook('onRequestAbort', async (request) => {
     const claim = request.idempotency
     if (!claim) return
-    await app.db.deleteFrom('idempotency_keys')
-      .where('auth_hash', '=', claim.authHash).where('key', '=', claim.key).where('running', '=', true).execute()
+    await keys.release(app.db, claim.authHash, claim.key, true)
   })
 }, { name: 'showfloor-idempotency', dependencies: ['showfloor-db'] })
