@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely'
 import type { Db } from '../database.js'
-import type { Answer, Database, Item, NameParts, Order, OrderPosition, Voucher } from '../types.js'
+import type { Answer, AttendeeSource, Database, Item, Order, OrderPosition, Voucher } from '../types.js'
 import { generateOrderCode, generatePseudonymizationId, generateSecret, isUniqueViolation } from '../codes.js'
 
 export type OrderWithPositions = Order & { positions: OrderPosition[] }
@@ -42,18 +42,13 @@ export async function findOrder (db: Db, eventId: number, code: string): Promise
   return (await withPositions(db, [order]))[0]
 }
 
-export interface NewOrderPosition {
+/** The attendee's own fields of a position, as AttendeeSource has them. */
+type AttendeeDetails = Pick<AttendeeSource, 'attendee_name_parts' | 'attendee_name' | 'attendee_email' | 'company' | 'street' | 'zipcode' | 'city' | 'country'>
+
+export interface NewOrderPosition extends AttendeeDetails {
   item: number
   /** Canonical decimal string; null takes the item's price (after the voucher's price mode). */
   price: string | null
-  attendee_name_parts: NameParts
-  attendee_name: string | null
-  attendee_email: string | null
-  company: string | null
-  street: string | null
-  zipcode: string | null
-  city: string | null
-  country: string | null
   /** Null generates one. */
   secret: string | null
   /** A voucher by id, or by code (case-insensitive), and the request field that named it. */
