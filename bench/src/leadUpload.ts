@@ -53,7 +53,7 @@ function uploads (show: Show) {
   }
 }
 
-async function load (ports: number[], show: Show, next: () => { code: string, body: string }, seconds: number, rate?: number): Promise<Load> {
+async function load (ports: number[], next: () => { code: string, body: string }, seconds: number, rate?: number): Promise<Load> {
   const runs = await Promise.all(ports.map(async (port) => await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS / ports.length,
@@ -121,8 +121,8 @@ export const leadUpload: Benchmark = {
       const measure = async (ports: number[], rate?: number) => {
         await resetLeads(bench.db, show)
         const next = uploads(show)
-        if (rate === undefined) await load(ports, show, next, 3) // warm-up: JIT, pools, prepared statements
-        return await load(ports, show, next, DURATION, rate)
+        if (rate === undefined) await load(ports, next, 3) // warm-up: JIT, pools, prepared statements
+        return await load(ports, next, DURATION, rate)
       }
 
       // All targets are up at once (an idle process costs nothing) and measured in turns, several

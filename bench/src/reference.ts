@@ -50,9 +50,13 @@ app.post('/exhibitors/api/v1/leads/', async (request, reply) => {
   if (!row) return await reply.code(400).send({ code: ['unknown'] })
   return await reply.code(row.created ? 201 : 200).send({
     attendee: { fields: attendeeFields(row, row.lead_fields, row.locale) },
-    rating: row.rating, tags: row.tags, notes: row.notes, device_name: row.device_name, device_uuid: row.device_uuid
+    rating: row.rating,
+    tags: row.tags,
+    notes: row.notes,
+    device_name: row.device_name,
+    device_uuid: row.device_uuid
   })
 })
 await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' })
 console.log(`listening ${(app.server.address() as { port: number }).port}`)
-process.on('SIGTERM', () => { void app.close().then(() => pool.end()).then(() => process.exit(0)) })
+process.on('SIGTERM', () => { app.close().then(() => pool.end()).then(() => process.exit(0), () => process.exit(1)) })

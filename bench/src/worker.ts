@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { sql } from 'kysely'
-import { createDb, queries, type Db } from '@showfloor/db'
+import { createDb, queries } from '@showfloor/db'
 import { JOBS, QUEUES } from '@showfloor/schemas'
 import { benchDatabase, seedShow } from './seed.js'
 import { ratio, type Benchmark, type Row } from './table.js'

@@ -47,5 +47,5 @@ function handle (error: FastifyError, request: FastifyRequest, reply: FastifyRep
 export const errorHandler = fp(async function errorHandler (app: FastifyInstance) {
   app.setValidatorCompiler(validatorCompiler)
   app.setErrorHandler(handle)
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ detail: 'Not found.' }))
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ detail: 'Not found.' }))
 }, { name: 'showfloor-error-handler' })

@@ -94,7 +94,7 @@ export function pretixValidationErrors (errors: FastifySchemaValidationError[], 
     let target = root
     for (let i = 0; i < path.length - 1; i++) {
       const segment = path[i]
-      if (target[segment] === undefined || Array.isArray(target[segment]) && typeof target[segment][0] === 'string') {
+      if (target[segment] === undefined || (Array.isArray(target[segment]) && typeof target[segment][0] === 'string')) {
         const container = valueAt(body, path.slice(0, i + 1))
         target[segment] = Array.isArray(container) ? container.map(() => ({})) : {}
       }

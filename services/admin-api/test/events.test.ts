@@ -8,7 +8,8 @@ t.test('events', async (t) => {
 
   t.test('create, read, list', async (t) => {
     const res = await h.request(h.token, {
-      method: 'POST', url,
+      method: 'POST',
+      url,
       payload: { name: { en: 'Sample conference', de: 'Beispielkonferenz' }, slug: 'sampleconf', date_from: '2026-12-01T09:00:00Z', date_to: '2026-12-03T18:00:00+01:00' }
     })
     t.equal(res.statusCode, 201)

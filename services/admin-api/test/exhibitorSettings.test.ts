@@ -27,7 +27,8 @@ t.test('exhibitor settings', async (t) => {
 
   t.test('PATCH changes only what is sent', async (t) => {
     const res = await h.request(h.token, {
-      method: 'PATCH', url,
+      method: 'PATCH',
+      url,
       payload: { lead_fields: ['company', 'question:role', 'order_code', 'item', 'attendee_name'], lead_tags: ['hot', 'cold'], imprint_url: 'https://example.com/imprint' }
     })
     t.equal(res.statusCode, 200)
@@ -77,7 +78,8 @@ t.test('exhibitor settings', async (t) => {
     t.ok(twice.json().lead_fields)
 
     const types = await h.request(h.token, {
-      method: 'PATCH', url,
+      method: 'PATCH',
+      url,
       payload: { lead_fields: 'attendee_name', lead_tags: [1], allow_notes: 'yes', scan_secret: null }
     })
     t.equal(types.statusCode, 400)
@@ -88,7 +90,8 @@ t.test('exhibitor settings', async (t) => {
     t.same(body.scan_secret, ['This field may not be null.'])
 
     const urls = await h.request(h.token, {
-      method: 'PATCH', url,
+      method: 'PATCH',
+      url,
       payload: { imprint_url: 'ftp://example.com/x', privacy_url: 'not a url', help_url: 'https://', terms_url: 'https://exa mple.com/', logo_url: 'javascript:alert(1)' }
     })
     t.equal(urls.statusCode, 400)

@@ -65,7 +65,10 @@ const VOUCHERS: Array<{ item: number | null, price_mode: string, value: string |
 
 const ORDERS: Array<{ status: string, email: string, locale: string, datetime: string, attendees: Attendee[] }> = [
   {
-    status: 'p', email: 'office@analytical.example', locale: 'en', datetime: '2026-10-01T10:15:00Z',
+    status: 'p',
+    email: 'office@analytical.example',
+    locale: 'en',
+    datetime: '2026-10-01T10:15:00Z',
     attendees: [
       { salutation: 'Ms', given: 'Ada', family: 'Lovelace', email: 'ada@analytical.example', company: 'Analytical Engines Ltd', street: '12 St James Square', zipcode: 'SW1Y 4JH', city: 'London', country: 'GB', role: 'CTO', item: 0 },
       { title: 'Dr', given: 'Grace', family: 'Hopper', email: 'grace@analytical.example', company: 'Analytical Engines Ltd', city: 'London', country: 'GB', role: 'Engineer', item: 0 },
@@ -73,26 +76,38 @@ const ORDERS: Array<{ status: string, email: string, locale: string, datetime: s
     ]
   },
   {
-    status: 'p', email: 'marie@radium.example', locale: 'de', datetime: '2026-10-03T14:40:00Z',
+    status: 'p',
+    email: 'marie@radium.example',
+    locale: 'de',
+    datetime: '2026-10-03T14:40:00Z',
     attendees: [
       { salutation: 'Frau', title: 'Dr', given: 'Marie', family: 'Curie', email: 'marie@radium.example', company: 'Radium Institut', street: 'Hauptstraße 1', zipcode: '10115', city: 'Berlin', country: 'DE', role: 'Researcher', item: 0 },
       { given: 'Pierre', family: 'Curie', email: 'pierre@radium.example', company: 'Radium Institut', city: 'Berlin', country: 'DE', role: 'Researcher', item: 0 }
     ]
   },
   {
-    status: 'p', email: 'katherine@orbit.example', locale: 'en', datetime: '2026-10-05T09:05:00Z',
+    status: 'p',
+    email: 'katherine@orbit.example',
+    locale: 'en',
+    datetime: '2026-10-05T09:05:00Z',
     attendees: [
       { given: 'Katherine', family: 'Johnson', email: 'katherine@orbit.example', company: 'Orbit Analytics', city: 'Hampton', country: 'US', role: 'Mathematician', item: 0, voucher: 0 }
     ]
   },
   {
-    status: 'p', email: 'alan@bletchley.example', locale: 'en', datetime: '2026-10-06T16:20:00Z',
+    status: 'p',
+    email: 'alan@bletchley.example',
+    locale: 'en',
+    datetime: '2026-10-06T16:20:00Z',
     attendees: [
       { given: 'Alan', family: 'Turing', email: 'alan@bletchley.example', company: 'Bletchley Computing', city: 'Manchester', country: 'GB', role: 'Head of Research', item: 0, voucher: 3 }
     ]
   },
   {
-    status: 'n', email: 'tim@web.example', locale: 'en', datetime: '2026-10-08T11:00:00Z',
+    status: 'n',
+    email: 'tim@web.example',
+    locale: 'en',
+    datetime: '2026-10-08T11:00:00Z',
     attendees: [
       { given: 'Tim', family: 'Berners-Lee', email: 'tim@web.example', company: 'World Wide Web Consortium', city: 'Geneva', country: 'CH', role: 'Director', item: 1 }
     ]
@@ -103,16 +118,38 @@ const EXHIBITOR_TAGS = ['Sponsor', 'Startup', 'Hardware']
 
 const EXHIBITORS: Array<{ name: string, booth: string, internal_id: string, contact: Person, email: string, cc?: string, locale: string, tags: string[], allow_voucher_access: boolean, comment: string }> = [
   {
-    name: 'Aperture Science', booth: 'A1', internal_id: 'EX-001', contact: { salutation: 'Mr', title: 'Dr', given: 'Cave', family: 'Johnson' },
-    email: 'cave@aperture.example', cc: 'caroline@aperture.example', locale: 'en', tags: ['Sponsor', 'Hardware'], allow_voucher_access: true, comment: 'Gold sponsor'
+    name: 'Aperture Science',
+    booth: 'A1',
+    internal_id: 'EX-001',
+    contact: { salutation: 'Mr', title: 'Dr', given: 'Cave', family: 'Johnson' },
+    email: 'cave@aperture.example',
+    cc: 'caroline@aperture.example',
+    locale: 'en',
+    tags: ['Sponsor', 'Hardware'],
+    allow_voucher_access: true,
+    comment: 'Gold sponsor'
   },
   {
-    name: 'Black Mesa', booth: 'B2', internal_id: 'EX-002', contact: { given: 'Gordon', family: 'Freeman' },
-    email: 'gordon@blackmesa.example', locale: 'en', tags: ['Hardware'], allow_voucher_access: true, comment: ''
+    name: 'Black Mesa',
+    booth: 'B2',
+    internal_id: 'EX-002',
+    contact: { given: 'Gordon', family: 'Freeman' },
+    email: 'gordon@blackmesa.example',
+    locale: 'en',
+    tags: ['Hardware'],
+    allow_voucher_access: true,
+    comment: ''
   },
   {
-    name: 'Musterfirma GmbH', booth: 'C3', internal_id: 'EX-003', contact: { salutation: 'Frau', given: 'Erika', family: 'Mustermann' },
-    email: 'erika@musterfirma.example', locale: 'de', tags: ['Startup'], allow_voucher_access: false, comment: 'Startup corner'
+    name: 'Musterfirma GmbH',
+    booth: 'C3',
+    internal_id: 'EX-003',
+    contact: { salutation: 'Frau', given: 'Erika', family: 'Mustermann' },
+    email: 'erika@musterfirma.example',
+    locale: 'de',
+    tags: ['Startup'],
+    allow_voucher_access: false,
+    comment: 'Startup corner'
   }
 ]
 

@@ -22,8 +22,7 @@ export function serializeEvent (event: Event): EventBody {
 
 function validTimeZone (zone: string): boolean {
   try {
-    new Intl.DateTimeFormat('en', { timeZone: zone })
-    return true
+    return new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone !== ''
   } catch {
     return false
   }

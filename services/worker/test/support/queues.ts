@@ -8,7 +8,14 @@ export const sharedRedisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const noop = () => {}
 /** A logger that says nothing; tests check outcomes, not log lines. */
 export const silentLog = {
-  level: 'silent', fatal: noop, error: noop, warn: noop, info: noop, debug: noop, trace: noop, silent: noop,
+  level: 'silent',
+  fatal: noop,
+  error: noop,
+  warn: noop,
+  info: noop,
+  debug: noop,
+  trace: noop,
+  silent: noop,
   child: () => silentLog
 } as unknown as FastifyBaseLogger
 

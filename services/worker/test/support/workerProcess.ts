@@ -28,9 +28,8 @@ for (const worker of Object.values(running.workers)) {
 }
 process.stdout.write('ready\n')
 
-process.on('SIGTERM', () => {
-  void (async () => {
-    for (const closable of [...running.closables].reverse()) await closable.close()
-    await db.destroy()
-  })()
-})
+async function stop (): Promise<void> {
+  for (const closable of [...running.closables].reverse()) await closable.close()
+  await db.destroy()
+}
+process.on('SIGTERM', () => { stop().catch((err) => { console.error(err); process.exit(1) }) })
