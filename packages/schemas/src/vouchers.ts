@@ -3,6 +3,7 @@ import { DateTimeString, DecimalInput, DecimalString, Nullable } from './common.
 import { PageQuery } from './pagination.js'
 import { decimal, isoDateTime } from './formats.js'
 import { ObjectIdPath } from './items.js'
+import { FilterReader, type FilterErrors } from './listFilters.js'
 
 /** At most this many entries in one batch_create body. */
 export const MAX_VOUCHER_BATCH = 10_000
@@ -77,11 +78,83 @@ export const VoucherBatchSchema = Type.Array(VoucherCreateSchema, { description:
 
 export const VoucherParams = Type.Object({ organizer: Type.String(), event: Type.String(), id: ObjectIdPath })
 
+const filterParam = (description: string) => Type.Optional(Type.String({ description }))
+
+// Every value is read as text and checked by voucherListFilter, which answers pretix's messages.
 export const VoucherListQuery = Type.Object({
   ...PageQuery.properties,
-  code: Type.Optional(Type.String({ description: 'Only the voucher with this code (ignoring case)' })),
-  tag: Type.Optional(Type.String({ description: 'Only vouchers with exactly this tag' }))
+  code: filterParam('Only the voucher with this code (ignoring case)'),
+  tag: filterParam('Only vouchers with exactly this tag'),
+  max_usages: filterParam('Only vouchers with this maximum number of usages'),
+  redeemed: filterParam('Only vouchers redeemed this many times'),
+  block_quota: filterParam('true or false: only vouchers with this block_quota'),
+  allow_ignore_quota: filterParam('true or false: only vouchers with this allow_ignore_quota'),
+  price_mode: filterParam('Only vouchers with this price_mode'),
+  value: filterParam('Only vouchers with this value'),
+  item: filterParam('Only vouchers of the item with this id'),
+  variation: filterParam('Matches no voucher: items have no variations here'),
+  quota: filterParam('Matches no voucher: there are no quotas here'),
+  subevent: filterParam('Matches no voucher: event series are not supported'),
+  active: filterParam('true: only vouchers that are not expired and not used up; false: only the others'),
+  ordering: filterParam('Comma-separated fields of id, code, max_usages, valid_until, value; a leading "-" reverses one. Default: id')
 })
+export type VoucherListQueryType = Static<typeof VoucherListQuery>
+
+export const VOUCHER_ORDERING_FIELDS = ['id', 'code', 'max_usages', 'valid_until', 'value'] as const
+export type VoucherOrderingField = typeof VOUCHER_ORDERING_FIELDS[number]
+
+/** What the voucher list is filtered by; every field left out filters nothing. */
+export interface VoucherListFilter {
+  /** Matched ignoring case. */
+  code?: string
+  tag?: string
+  /** Decimal text, compared as a number. */
+  max_usages?: string
+  redeemed?: string
+  block_quota?: boolean
+  allow_ignore_quota?: boolean
+  price_mode?: PriceMode
+  value?: string
+  item?: number
+  /** Not expired (valid_until unset or in the future) and not used up (redeemed < max_usages); false: the others. */
+  active?: boolean
+  /** Empty: by id. Ties are broken by id. */
+  ordering?: Array<{ field: VoucherOrderingField, descending: boolean }>
+}
+
+/**
+ * Reads the voucher list's query as pretix does. `matchesNothing`: a filter no voucher can meet
+ * (a variation, quota or event-series date; an id or number out of any stored range; a NUL byte,
+ * which PostgreSQL refuses to compare), answered with an empty list without asking the database.
+ */
+export function voucherListFilter (query: Record<string, unknown>): { filter: VoucherListFilter, matchesNothing: boolean, errors: FilterErrors } {
+  const read = new FilterReader(query)
+  let matchesNothing = false
+  const filter: VoucherListFilter = {}
+  const set = <K extends keyof VoucherListFilter>(key: K, value: VoucherListFilter[K] | null | undefined) => {
+    if (value === null) matchesNothing = true
+    else if (value !== undefined) filter[key] = value
+  }
+  for (const key of ['code', 'tag'] as const) {
+    const text = read.text(key)
+    if (text?.includes('\u0000')) matchesNothing = true
+    else set(key, text)
+  }
+  set('max_usages', read.number('max_usages'))
+  set('redeemed', read.number('redeemed'))
+  set('block_quota', read.boolean('block_quota'))
+  set('allow_ignore_quota', read.boolean('allow_ignore_quota'))
+  set('price_mode', read.choice('price_mode', PRICE_MODES))
+  set('value', read.number('value'))
+  set('item', read.id('item'))
+  for (const key of ['variation', 'quota', 'subevent'] as const) {
+    if (read.id(key) !== undefined) matchesNothing = true
+  }
+  set('active', read.boolean('active'))
+  const ordering = read.ordering('ordering', VOUCHER_ORDERING_FIELDS)
+  if (ordering.length > 0) filter.ordering = ordering
+  return { filter, matchesNothing, errors: read.errors }
+}
 
 /** The columns serializeVoucher reads; the database row type fits it. */
 export interface VoucherRecord {

@@ -1,3 +1,5 @@
+import { sql } from 'kysely'
+import type { EventListFilter } from '@showfloor/schemas'
 import type { Db } from '../database.js'
 import type { Event, EventUpdate, NewEvent, Team } from '../types.js'
 
@@ -6,21 +8,29 @@ export async function findEvent (db: Db, organizerId: number, slug: string): Pro
     .where('organizer_id', '=', organizerId).where('slug', '=', slug).executeTakeFirst()
 }
 
-function visibleEvents (db: Db, team: Team) {
+function visibleEvents (db: Db, team: Team, filter: EventFilter = {}) {
   let query = db.selectFrom('events').where('events.organizer_id', '=', team.organizer_id)
   if (!team.all_events) {
     query = query.where('events.id', 'in', db.selectFrom('team_events').select('event_id').where('team_id', '=', team.id))
   }
+  // An event ends at date_to, or at date_from when it has none (pretix's reading).
+  const end = sql<Date>`coalesce(events.date_to, events.date_from)`
+  if (filter.ends_after !== undefined) query = query.where(sql<boolean>`${end} >= ${filter.ends_after}`)
+  if (filter.is_past !== undefined) query = query.where(filter.is_past ? sql<boolean>`${end} < now()` : sql<boolean>`${end} >= now()`)
+  if (filter.is_future !== undefined) query = query.where(filter.is_future ? sql<boolean>`${end} >= now()` : sql<boolean>`${end} < now()`)
   return query
 }
 
-export async function countEvents (db: Db, team: Team): Promise<number> {
-  const row = await visibleEvents(db, team).select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()
+/** The list's filters (pretix's event filter set), read from the query by the schemas package. */
+export type EventFilter = EventListFilter
+
+export async function countEvents (db: Db, team: Team, filter: EventFilter = {}): Promise<number> {
+  const row = await visibleEvents(db, team, filter).select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()
   return Number(row.count)
 }
 
-export async function listEvents (db: Db, team: Team, limit: number, offset: number): Promise<Event[]> {
-  return await visibleEvents(db, team).selectAll().orderBy('events.id').limit(limit).offset(offset).execute()
+export async function listEvents (db: Db, team: Team, limit: number, offset: number, filter: EventFilter = {}): Promise<Event[]> {
+  return await visibleEvents(db, team, filter).selectAll().orderBy('events.id').limit(limit).offset(offset).execute()
 }
 
 /** Creates the event with its exhibitor settings at their defaults, in one transaction. */
@@ -45,7 +55,7 @@ export async function deleteEvent (db: Db, id: number): Promise<void> {
   await db.deleteFrom('events').where('id', '=', id).execute()
 }
 
-/** An event with orders cannot be deleted (pretix answers 403 there; we answer 400 with a reason). */
+/** An event with orders cannot be deleted (pretix's allow_delete). */
 export async function eventHasOrders (db: Db, id: number): Promise<boolean> {
   const row = await db.selectFrom('orders').select('id').where('event_id', '=', id).limit(1).executeTakeFirst()
   return row !== undefined

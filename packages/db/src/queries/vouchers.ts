@@ -1,20 +1,32 @@
 import { sql } from 'kysely'
 import type { Db } from '../database.js'
+import type { VoucherListFilter } from '@showfloor/schemas'
 import type { NewVoucher, Voucher, VoucherUpdate } from '../types.js'
 
-export interface VoucherFilter {
-  /** Matched ignoring case, like the uniqueness of codes (and through the same index). */
-  code?: string
-  tag?: string
-}
+/** The list's filters and order (pretix's voucher filter set), read from the query by the schemas package. */
+export type VoucherFilter = VoucherListFilter
 
 function eventVouchers (db: Db, eventId: number, filter: VoucherFilter) {
   let query = db.selectFrom('vouchers').where('event_id', '=', eventId)
   if (filter.code !== undefined) {
+    // Ignoring case, like the uniqueness of codes (and through the same index).
     const code = filter.code
     query = query.where((eb) => eb(eb.fn('upper', ['code']), '=', eb.fn('upper', [eb.val(code)])))
   }
   if (filter.tag !== undefined) query = query.where('tag', '=', filter.tag)
+  // Numbers arrive as decimal text ("2", "2.0", "1e1"): compared as numeric, so "2.5" matches nothing.
+  for (const column of ['max_usages', 'redeemed', 'value'] as const) {
+    const number = filter[column]
+    if (number !== undefined) query = query.where(sql<boolean>`${sql.ref(column)} = ${number}::numeric`)
+  }
+  if (filter.block_quota !== undefined) query = query.where('block_quota', '=', filter.block_quota)
+  if (filter.allow_ignore_quota !== undefined) query = query.where('allow_ignore_quota', '=', filter.allow_ignore_quota)
+  if (filter.price_mode !== undefined) query = query.where('price_mode', '=', filter.price_mode)
+  if (filter.item !== undefined) query = query.where('item_id', '=', filter.item)
+  if (filter.active !== undefined) {
+    const active = sql<boolean>`(valid_until is null or valid_until > now()) and redeemed < max_usages`
+    query = query.where(filter.active ? active : sql<boolean>`not (${active})`)
+  }
   return query
 }
 
@@ -24,7 +36,9 @@ export async function countVouchers (db: Db, eventId: number, filter: VoucherFil
 }
 
 export async function listVouchers (db: Db, eventId: number, filter: VoucherFilter, limit: number, offset: number): Promise<Voucher[]> {
-  return await eventVouchers(db, eventId, filter).selectAll().orderBy('id').limit(limit).offset(offset).execute()
+  let query = eventVouchers(db, eventId, filter).selectAll()
+  for (const { field, descending } of filter.ordering ?? []) query = query.orderBy(field, descending ? 'desc' : 'asc')
+  return await query.orderBy('id').limit(limit).offset(offset).execute()
 }
 
 /** The voucher; `forUpdate` locks its row until the transaction ends (redemptions wait). */

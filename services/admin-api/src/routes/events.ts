@@ -2,10 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { queries, type Event } from '@showfloor/db'
 import {
-  EventCreateSchema, EventParams, EventSchema, EventUpdateSchema, OrganizerParams, PageQuery, Paginated,
-  errorResponses, isoDateTime, type EventBody
+  EventCreateSchema, EventListQuery, EventParams, EventSchema, EventUpdateSchema, OrganizerParams, Paginated,
+  errorResponses, eventListFilter, isoDateTime, type EventBody
 } from '@showfloor/schemas'
-import { fieldError, invalid, paginate } from '@showfloor/http'
+import { fieldError, forbidden, invalid, paginate } from '@showfloor/http'
 
 export function serializeEvent (event: Event): EventBody {
   return {
@@ -30,7 +30,8 @@ function validTimeZone (zone: string): boolean {
 
 function checkDates (dateFrom: string | Date, dateTo: string | Date | null | undefined) {
   if (dateTo != null && new Date(dateTo) < new Date(dateFrom)) {
-    throw fieldError('date_to', 'The event cannot end before it starts.')
+    // pretix checks the dates together, so the error is not one field's.
+    throw invalid({ non_field_errors: ['The event cannot end before it starts.'] })
   }
 }
 
@@ -43,16 +44,21 @@ function checkCommon (body: { timezone?: string, has_subevents?: boolean }) {
 
 const tags = ['Events']
 
+// pretix's words, advice included, though events here have no `live` switch to set.
+const EVENT_HAS_ORDERS = 'The event can not be deleted as it already contains orders. Please set \'live\' to false to hide the event and take the shop offline instead.'
+
 export const events: FastifyPluginAsyncTypebox = async (app) => {
   const base = () => app.config.PUBLIC_ADMIN_URL
 
   app.get('/', {
-    schema: { tags, summary: 'List events', params: OrganizerParams, querystring: PageQuery, response: { 200: Paginated(EventSchema), ...errorResponses } }
+    schema: { tags, summary: 'List events', params: OrganizerParams, querystring: EventListQuery, response: { 200: Paginated(EventSchema), ...errorResponses } }
   }, async (request) => {
     const team = request.auth.team
-    const count = await queries.events.countEvents(app.db, team)
+    const { filter, matchesNothing, errors } = eventListFilter(request.query)
+    if (Object.keys(errors).length > 0) throw invalid(errors)
+    const count = matchesNothing ? 0 : await queries.events.countEvents(app.db, team, filter)
     return await paginate(request, base(), count, async (page) =>
-      (await queries.events.listEvents(app.db, team, page.size, page.offset)).map(serializeEvent))
+      (await queries.events.listEvents(app.db, team, page.size, page.offset, filter)).map(serializeEvent))
   })
 
   app.get('/:event/', {
@@ -107,7 +113,7 @@ export const events: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, summary: 'Delete an event', params: EventParams, response: { 204: Type.Null(), ...errorResponses } }
   }, async (request, reply) => {
     if (await queries.events.eventHasOrders(app.db, request.event.id)) {
-      throw invalid({ detail: 'The event can not be deleted as it already contains orders.' })
+      throw forbidden(EVENT_HAS_ORDERS)
     }
     await queries.events.deleteEvent(app.db, request.event.id)
     return await reply.code(204).send(null)

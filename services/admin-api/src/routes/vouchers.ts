@@ -4,7 +4,7 @@ import { generateVoucherCode, isUniqueViolation, queries, type Db, type NewVouch
 import {
   EventParams, MAX_VOUCHER_BATCH, Paginated, VoucherBatchSchema, VoucherCreateSchema, VoucherListQuery, VoucherParams,
   VoucherReplaceSchema, VoucherSchema, VoucherUpdateSchema, errorResponses, parseDecimal, serializeVoucher,
-  type PriceMode, type VoucherCreate
+  voucherListFilter, type PriceMode, type VoucherCreate
 } from '@showfloor/schemas'
 import { HttpError, invalid, notFound, paginate } from '@showfloor/http'
 import { NUL_MESSAGE, hasNul, pathId } from './items.js'
@@ -93,6 +93,13 @@ const invalidPk = (value: unknown) => `Invalid pk "${String(value)}" - object do
 const CODE_TAKEN = 'A voucher with this code already exists.'
 const DATETIME_FORMAT = 'Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].'
 
+const BLOCKS_NOTHING = 'You need to select a specific product or quota if this voucher should reserve tickets.'
+
+/** A voucher that reserves quota must say what it reserves: an item (there are no quotas here). */
+function blocksNothing (state: VoucherState): boolean {
+  return state.block_quota && state.item === null
+}
+
 interface Draft {
   state: VoucherState
   errors: Errors
@@ -153,7 +160,11 @@ function draft (body: VoucherCreate, base: VoucherState, redeemed: number): Draf
   }
   if (body.seat != null) add('seat', `Object with seat_guid=${body.seat} does not exist.`)
 
-  if (!errors.max_usages && !errors.min_usages) {
+  // Checks of the voucher as a whole run once its fields are valid, as pretix's do; the first that
+  // fails is the answer.
+  if (Object.keys(errors).length === 0 && blocksNothing(state)) {
+    add('non_field_errors', BLOCKS_NOTHING)
+  } else if (!errors.max_usages && !errors.min_usages) {
     if (state.max_usages < redeemed) {
       add('max_usages', `This voucher has already been redeemed ${redeemed} times. You cannot reduce the maximum number of usages below this number.`)
     } else if (state.min_usages > state.max_usages) {
@@ -246,11 +257,9 @@ export const vouchers: FastifyPluginAsyncTypebox = async (app) => {
     config: { permission: 'can_view_vouchers' },
     schema: { tags, summary: 'List vouchers', params: EventParams, querystring: VoucherListQuery, response: { 200: Paginated(VoucherSchema), ...errorResponses } }
   }, async (request) => {
-    const { code, tag } = request.query
-    const filter = { code, tag }
-    // No stored text holds a NUL character, and PostgreSQL refuses to compare with one.
-    const impossible = (code !== undefined && hasNul(code)) || (tag !== undefined && hasNul(tag))
-    const count = impossible ? 0 : await queries.vouchers.countVouchers(app.db, request.event.id, filter)
+    const { filter, matchesNothing, errors } = voucherListFilter(request.query)
+    if (Object.keys(errors).length > 0) throw invalid(errors)
+    const count = matchesNothing ? 0 : await queries.vouchers.countVouchers(app.db, request.event.id, filter)
     return await paginate(request, base(), count, async (page) =>
       (await queries.vouchers.listVouchers(app.db, request.event.id, filter, page.size, page.offset)).map(serializeVoucher))
   })
