@@ -61,8 +61,8 @@ export const EventListQuery = Type.Object({
 
 /** What the event list is filtered by; every field left out filters nothing. */
 export interface EventListFilter {
-  /** Events whose end (date_to, or date_from without one) is at or after this. */
-  ends_after?: Date
+  /** Events whose end (date_to, or date_from without one) is at or after this (ISO 8601 text with an offset). */
+  ends_after?: string
   /** Ended before now (true), or not (false). */
   is_past?: boolean
   /** Not ended before now (true), or ended (false). */

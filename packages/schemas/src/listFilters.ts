@@ -70,18 +70,22 @@ export class FilterReader {
     return raw as T
   }
 
-  /** An ISO 8601 date-time (or date); without an offset it is taken as UTC. */
-  dateTime (field: string): Date | undefined {
+  /**
+   * An ISO 8601 date-time (or date); without an offset it is taken as UTC. Answered as ISO text
+   * with an offset, for PostgreSQL to read with its microseconds (a Date would keep milliseconds).
+   */
+  dateTime (field: string): string | undefined {
     const raw = this.text(field)?.trim()
     if (raw === undefined) return undefined
     const match = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)(Z|[+-]\d{2}:?\d{2})?)?$/i.exec(raw)
-    if (!match) return this.fail(field, 'Enter a valid date/time.')
+    // Year 0 exists for Date, but neither for pretix's parser nor for PostgreSQL.
+    if (!match || match[1].startsWith('0000')) return this.fail(field, 'Enter a valid date/time.')
     const [, date, time = '00:00', zone = 'Z'] = match
     const offset = zone.toUpperCase() === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone
     const parsed = new Date(`${date}T${time}${offset}`)
     // The pattern admits impossible dates (2026-02-31); Date rolls them over, so compare back.
     if (Number.isNaN(parsed.getTime()) || !sameCalendarDate(date, time, offset, parsed)) return this.fail(field, 'Enter a valid date/time.')
-    return parsed
+    return `${date}T${time}${offset}`
   }
 
   /**

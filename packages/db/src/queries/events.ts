@@ -15,7 +15,7 @@ function visibleEvents (db: Db, team: Team, filter: EventFilter = {}) {
   }
   // An event ends at date_to, or at date_from when it has none (pretix's reading).
   const end = sql<Date>`coalesce(events.date_to, events.date_from)`
-  if (filter.ends_after !== undefined) query = query.where(sql<boolean>`${end} >= ${filter.ends_after}`)
+  if (filter.ends_after !== undefined) query = query.where(sql<boolean>`${end} >= ${filter.ends_after}::timestamptz`)
   if (filter.is_past !== undefined) query = query.where(filter.is_past ? sql<boolean>`${end} < now()` : sql<boolean>`${end} >= now()`)
   if (filter.is_future !== undefined) query = query.where(filter.is_future ? sql<boolean>`${end} >= now()` : sql<boolean>`${end} < now()`)
   return query
