@@ -240,6 +240,10 @@ export interface IdempotencyKeysTable {
   response_body: string | null
   response_content_type: string | null
   created_at: CreatedAt
+  /** The token of the request that holds (or last held) the key. */
+  owner: string | null
+  /** While running, the key is held until then; its request renews the lease. */
+  lease_until: ColumnType<Date, Date | string | undefined, Date | string>
 }
 
 export interface Database {

@@ -19,6 +19,11 @@ export const AdminApiEnv = Type.Object({
   QUEUE_PREFIX: QueuePrefix,
   /** How long send_access_code waits for the mail to be accepted before answering 503. */
   ACCESS_CODE_MAIL_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 120000, default: 15000 }),
+  /**
+   * How long a request holds its X-Idempotency-Key without renewing it (it renews while it runs):
+   * after a crash, a retry with the key takes it over once this has passed.
+   */
+  IDEMPOTENCY_LEASE_MS: Type.Integer({ minimum: 200, maximum: 600000, default: 60000 }),
   TRUST_PROXY: TrustProxy,
   LOG_LEVEL: LogLevel
 })

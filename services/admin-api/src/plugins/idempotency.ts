@@ -1,12 +1,20 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { queries } from '@showfloor/db'
 import { HttpError } from '@showfloor/http'
 
+interface Claim {
+  authHash: string
+  key: string
+  /** This request's token: the key is stored, renewed or released only while it still holds it. */
+  owner: string
+  lease: NodeJS.Timeout
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
-    idempotency: { authHash: string, key: string } | null
+    idempotency: Claim | null
   }
 }
 
@@ -21,17 +29,41 @@ function notStored (status: number): boolean {
  * `X-Idempotency-Key` on unsafe methods: the first request claims the key (per Authorization
  * header) in PostgreSQL, so every process sees it; a repeat within 24 hours replays the stored
  * status and body, and a repeat while the first still runs gets 409 with Retry-After.
+ *
+ * A claim is a lease (IDEMPOTENCY_LEASE_MS) that the request renews while it runs: when its process
+ * dies, the lease runs out and a retry with the key takes it over and runs the request.
  */
 export const idempotency = fp(async function idempotency (app: FastifyInstance) {
+  const leaseMs = app.config.IDEMPOTENCY_LEASE_MS
   app.decorateRequest('idempotency', null)
+
+  // Renewed three times per lease, so one slow renewal does not let a live request lose its key.
+  const holdLease = (authHash: string, key: string, owner: string): NodeJS.Timeout => {
+    const timer = setInterval(() => {
+      keys.renew(app.db, authHash, key, owner, leaseMs).then((held) => {
+        if (!held) clearInterval(timer)
+      }, (err: unknown) => { app.log.warn({ err }, 'an idempotency key lease could not be renewed') })
+    }, Math.max(50, Math.floor(leaseMs / 3)))
+    timer.unref()
+    return timer
+  }
+
+  const letGo = (request: { idempotency: Claim | null }): Claim | null => {
+    const claim = request.idempotency
+    if (!claim) return null
+    request.idempotency = null
+    clearInterval(claim.lease)
+    return claim
+  }
 
   app.addHook('onRequest', async (request, reply) => {
     const key = request.headers['x-idempotency-key']
     if (typeof key !== 'string' || key === '' || !UNSAFE.has(request.method)) return
     if (key.length > 255) throw new HttpError(400, { detail: 'X-Idempotency-Key is too long (at most 255 characters).' })
     const authHash = createHash('sha256').update(request.headers.authorization ?? '').digest('hex')
-    if (await keys.claim(app.db, authHash, key, request.method, request.url)) {
-      request.idempotency = { authHash, key }
+    const owner = randomUUID()
+    if (await keys.claim(app.db, authHash, key, request.method, request.url, { owner, ms: leaseMs })) {
+      request.idempotency = { authHash, key, owner, lease: holdLease(authHash, key, owner) }
       return
     }
     const stored = await keys.find(app.db, authHash, key)
@@ -44,22 +76,24 @@ export const idempotency = fp(async function idempotency (app: FastifyInstance) 
   })
 
   app.addHook('onSend', async (request, reply, payload) => {
-    const claim = request.idempotency
+    const claim = letGo(request)
     if (!claim) return payload
-    request.idempotency = null
     if (notStored(reply.statusCode)) {
-      await keys.release(app.db, claim.authHash, claim.key)
+      await keys.release(app.db, claim.authHash, claim.key, false, claim.owner)
     } else {
       const body = typeof payload === 'string' ? payload : payload == null ? '' : String(payload)
-      await keys.store(app.db, claim.authHash, claim.key, reply.statusCode, body, String(reply.getHeader('content-type') ?? ''))
+      await keys.store(app.db, claim.authHash, claim.key, reply.statusCode, body, String(reply.getHeader('content-type') ?? ''), claim.owner)
     }
     return payload
   })
 
   // A request that never reached onSend (client gone) must not hold its key forever.
   app.addHook('onRequestAbort', async (request) => {
-    const claim = request.idempotency
+    const claim = letGo(request)
     if (!claim) return
-    await keys.release(app.db, claim.authHash, claim.key, true)
+    await keys.release(app.db, claim.authHash, claim.key, true, claim.owner)
   })
+
+  // Whatever happened on the way, the lease is not renewed after the response.
+  app.addHook('onResponse', async (request) => { letGo(request) })
 }, { name: 'showfloor-idempotency', dependencies: ['showfloor-db'] })
