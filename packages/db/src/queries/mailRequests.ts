@@ -6,12 +6,14 @@ import type { I18nText, NameParts } from '../types.js'
 // One row per send_access_code request. Its status moves, each step one conditional UPDATE:
 //   pending → sending (the worker claims it, only while the deadline leaves room for a delivery)
 //   sending → sent | failed, or back to pending for a retry
+//   sending → unconfirmed (the server had the whole message but did not confirm it in time, or the
+//             deadline passed while it was being sent: it may or may not have been delivered)
 //   pending → abandoned (the API gave up at the deadline) | failed (the worker gave up)
 // Whoever moves it first wins, so a request the API answered 503 can never be sent afterwards.
 
-export type MailRequestStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'abandoned'
+export type MailRequestStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'abandoned' | 'unconfirmed'
 
-export const FINAL_STATUSES: readonly MailRequestStatus[] = ['sent', 'failed', 'abandoned']
+export const FINAL_STATUSES: readonly MailRequestStatus[] = ['sent', 'failed', 'abandoned', 'unconfirmed']
 
 const ms = (value: number) => sql<Date>`now() + make_interval(secs => ${value / 1000})`
 
@@ -47,6 +49,58 @@ export async function abandonMailRequest (db: Db, id: string, error: string): Pr
   return Number(result.numUpdatedRows) === 1
 }
 
+/**
+ * At the deadline, whatever is still under way is settled: pending → abandoned (no worker can claim
+ * it any more), sending → unconfirmed (its worker may have handed the mail over, or died). Returns
+ * the status set; undefined when the request was finished first (or its deadline is not over).
+ */
+export async function settleAtDeadline (db: Db, id: string): Promise<MailRequestStatus | undefined> {
+  const row = await db.updateTable('mail_requests')
+    .set({
+      status: sql<string>`case status when 'pending' then 'abandoned' else 'unconfirmed' end`,
+      error: sql<string>`case status when 'pending' then 'not sent before the deadline' else 'still being sent at the deadline' end`,
+      finished_at: sql`now()`
+    })
+    .where('id', '=', id).where('status', 'in', ['pending', 'sending']).where('deadline', '<=', sql<Date>`now()`)
+    .returning('status')
+    .executeTakeFirst()
+  return row?.status as MailRequestStatus | undefined
+}
+
+/**
+ * Settles up to `limit` requests still under way `graceMs` after their deadline (as
+ * settleAtDeadline; for requests whose API process died as well), for a periodic sweep. Returns how
+ * many were settled.
+ */
+export async function settleOverdueMailRequests (db: Db, graceMs: number, limit = 1000): Promise<number> {
+  const result = await sql`
+    update mail_requests set
+      status = case status when 'pending' then 'abandoned' else 'unconfirmed' end,
+      error = case status when 'pending' then 'not sent before the deadline' else 'still being sent at the deadline' end,
+      finished_at = now()
+    where id in (
+      select id from mail_requests
+      where status in ('pending', 'sending') and deadline < now() - make_interval(secs => ${graceMs / 1000})
+      limit ${limit} for update skip locked)
+      and status in ('pending', 'sending')`.execute(db)
+  return Number(result.numAffectedRows ?? 0)
+}
+
+/**
+ * Pending requests created over `olderThanMs` ago whose deadline still leaves more than `marginMs`
+ * (the room a delivery needs): work whose job may have been lost, to be queued again (its job id is
+ * the request id, so a job still queued is not doubled).
+ */
+export async function listPendingMailRequests (db: Db, olderThanMs: number, marginMs: number, limit = 1000): Promise<string[]> {
+  const rows = await db.selectFrom('mail_requests').select('id')
+    .where('status', '=', 'pending')
+    .where('created_at', '<', sql<Date>`now() - make_interval(secs => ${olderThanMs / 1000})`)
+    .where('deadline', '>', ms(marginMs))
+    .orderBy('created_at').limit(limit)
+    .execute()
+  return rows.map((row) => row.id)
+}
+
 /** What the access-code mail says, read when it is sent. */
 export interface AccessCodeMailData {
   exhibitor_name: string
@@ -75,24 +129,39 @@ const MAIL_COLUMNS = [
  * says, read in the same statement; undefined when the request is not pending any more or too
  * close to its deadline.
  */
-export async function claimMailRequest (db: Db, id: string, marginMs: number): Promise<AccessCodeMailData | undefined> {
-  return await db
+export async function claimMailRequest (db: Db, id: string, marginMs: number): Promise<ClaimedMailRequest | undefined> {
+  const row = await db
     .with('m', (qb) => qb.updateTable('mail_requests')
       .set({ status: 'sending' })
       .where('id', '=', id).where('status', '=', 'pending')
       .where('deadline', '>', ms(marginMs))
-      .returning('exhibitor_id'))
+      .returning(['exhibitor_id', 'deadline']))
     .selectFrom('m')
     .innerJoin('exhibitors as x', 'x.id', 'm.exhibitor_id')
     .innerJoin('events as e', 'e.id', 'x.event_id')
     .innerJoin('organizers as o', 'o.id', 'e.organizer_id')
     .select(MAIL_COLUMNS)
+    .select(sql<number>`extract(epoch from m.deadline - now()) * 1000`.as('ms_left'))
     .executeTakeFirst()
+  return row && { ...row, ms_left: Number(row.ms_left) }
 }
 
-export async function markMailSent (db: Db, id: string): Promise<void> {
-  await db.updateTable('mail_requests')
+/** A claimed request: what its mail says, and the time left before its deadline (the database's clock). */
+export type ClaimedMailRequest = AccessCodeMailData & { ms_left: number }
+
+/** sending → sent; false when the request was settled meanwhile (the API gave up at the deadline). */
+export async function markMailSent (db: Db, id: string): Promise<boolean> {
+  const result = await db.updateTable('mail_requests')
     .set({ status: 'sent', error: null, finished_at: sql`now()` })
+    .where('id', '=', id).where('status', '=', 'sending')
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
+/** sending → unconfirmed: the server had the whole message but did not confirm it. Never retried. */
+export async function markMailUnconfirmed (db: Db, id: string, error: string): Promise<void> {
+  await db.updateTable('mail_requests')
+    .set({ status: 'unconfirmed', error, finished_at: sql`now()` })
     .where('id', '=', id).where('status', '=', 'sending')
     .execute()
 }

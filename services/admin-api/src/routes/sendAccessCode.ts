@@ -18,19 +18,14 @@ export interface SendAccessCodeOptions {
 
 const notSent = () => new HttpError(503, { detail: 'The email could not be sent.' })
 
-/**
- * The worker claims a request only while the deadline leaves room for a whole delivery, so one it
- * claimed ends well before the deadline. This bound covers a worker that died while sending.
- */
-const MAX_WAIT_AFTER_DEADLINE_MS = 10_000
-
 const sleep = async (ms: number) => { await new Promise((resolve) => setTimeout(resolve, ms)) }
 
 /**
  * Queues the mail of a request and waits for its outcome in the request's row, which every API
- * process can read: true once the worker marked it sent. At the deadline the request is abandoned
- * (pending → abandoned, atomically), after which no worker can claim it; when the worker claimed it
- * first, its final status is awaited instead.
+ * process can read: true once the worker marked it sent. At the deadline whatever is still under
+ * way is settled in one conditional UPDATE (pending → abandoned, after which no worker can claim it;
+ * sending → unconfirmed, its worker may have died), so the answer comes at the deadline whatever
+ * became of the worker.
  */
 async function deliver (db: Db, producers: Producers, id: string, pollMs: number, log: FastifyBaseLogger): Promise<boolean> {
   try {
@@ -40,16 +35,18 @@ async function deliver (db: Db, producers: Producers, id: string, pollMs: number
     log.warn({ err, mailRequest: id }, 'the access code mail could not be queued')
     if (await mail.abandonMailRequest(db, id, `not queued: ${(err as Error).message}`)) return false
   }
-  let giveUpAt = Infinity
   for (;;) {
     const state = await mail.getMailRequestState(db, id)
     if (!state) return false // the exhibitor was deleted meanwhile
     if (state.status === 'sent') return true
-    if (state.status === 'failed' || state.status === 'abandoned') return false
+    if (mail.FINAL_STATUSES.includes(state.status)) return false
     if (state.expired) {
-      if (state.status === 'pending' && await mail.abandonMailRequest(db, id, 'not sent before the deadline')) return false
-      if (giveUpAt === Infinity) giveUpAt = Date.now() + MAX_WAIT_AFTER_DEADLINE_MS
-      if (Date.now() > giveUpAt) return false
+      const settled = await mail.settleAtDeadline(db, id)
+      if (settled) {
+        if (settled === 'unconfirmed') log.warn({ mailRequest: id }, 'the access code mail was still being sent at the deadline')
+        return false
+      }
+      continue // finished by the worker just now: read its outcome
     }
     await sleep(pollMs)
   }

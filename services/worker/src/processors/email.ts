@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { queries, type Db } from '@showfloor/db'
 import { AccessCodeEmailJob, parseJob } from '@showfloor/schemas'
 import { ccAddresses, renderAccessCodeMail } from '../mail/accessCodeMail.js'
-import type { Mailer } from '../mail/mailer.js'
+import { MaybeDelivered, type Mailer } from '../mail/mailer.js'
 
 const mail = queries.mailRequests
 
@@ -23,6 +23,9 @@ export interface EmailProcessorOptions {
  */
 export const claimMargin = (sendTimeoutMs: number): number => sendTimeoutMs + 1000
 
+/** Time kept before the deadline for recording the outcome, so the waiting request still reads it. */
+const RECORD_MS = 500
+
 export type EmailResult = { sent: string } | { skipped: string }
 
 /**
@@ -31,6 +34,11 @@ export type EmailResult = { sent: string } | { skipped: string }
  * API gave up on (or that is too late) is never sent. A failed delivery is retried by BullMQ only
  * while the deadline still allows another attempt; otherwise the request is failed and so is the
  * job (UnrecoverableError: no more attempts), which stays visible among the failed jobs.
+ *
+ * Handing the message over is bounded by `sendTimeoutMs`; the server's final reply to it is awaited
+ * until just before the deadline (servers may take long to confirm a message they already have).
+ * A delivery given up after the end of the message was sent may have been delivered: the request
+ * is settled as unconfirmed and never sent again.
  */
 export function accessCodeEmailProcessor (options: EmailProcessorOptions) {
   const { db, mailer, log } = options
@@ -60,13 +68,24 @@ export function accessCodeEmailProcessor (options: EmailProcessorOptions) {
 
     const rendered = renderAccessCodeMail(data, options.appUrl)
     const cc = ccAddresses(data.contact_cc_email)
+    // Every limit is sized from the time left, so the outcome is recorded before the deadline.
+    const replyMs = Math.max(0, data.ms_left - RECORD_MS)
+    const limits = { sendMs: Math.min(options.sendTimeoutMs, replyMs), replyMs }
     try {
-      const delivered = await mailer.send({ from: options.from, to: data.contact_email, cc, ...rendered })
-      await mail.markMailSent(db, id)
-      log.info({ mailRequest: id, to: data.contact_email, cc, delivered }, 'access code mail sent')
+      const delivered = await mailer.send({ from: options.from, to: data.contact_email, cc, ...rendered }, limits)
+      if (await mail.markMailSent(db, id)) {
+        log.info({ mailRequest: id, to: data.contact_email, cc, delivered }, 'access code mail sent')
+      } else {
+        log.warn({ mailRequest: id, to: data.contact_email, cc, delivered }, 'access code mail accepted after its request was settled')
+      }
       return { sent: delivered }
     } catch (err) {
       const message = (err as Error).message
+      if (err instanceof MaybeDelivered) {
+        await mail.markMailUnconfirmed(db, id, message)
+        log.warn({ mailRequest: id, err }, 'access code mail handed over but not confirmed: not sent again')
+        throw new UnrecoverableError(message)
+      }
       const attemptsLeft = job.attemptsMade + 1 < (job.opts.attempts ?? 1)
       const retry = attemptsLeft && await mail.mailRequestHasTime(db, id, margin)
       await mail.markMailAttemptFailed(db, id, message, retry)

@@ -26,11 +26,19 @@ export interface SmtpSinkOptions {
   /** Keeps only a count of messages, not their text (for benchmarks). */
   countOnly?: boolean
   port?: number
+  /**
+   * How long the server takes to answer the end of a message (it has the whole message by then, and
+   * counts it as received at once, as a server that delivers it whatever the answer).
+   */
+  replyDelayMs?: () => number
+  /** How long the server takes to answer each recipient (before the message is sent). */
+  rcptDelayMs?: () => number
 }
 
 /** A local SMTP server on a random port that stores what it accepts. */
 export async function startSmtpSink (options: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const messages: ReceivedMail[] = []
+  const replies = new Set<NodeJS.Timeout>()
   const sink = { url: '', port: 0, messages, refusals: 0, close: async () => {} }
   const serverOptions: SMTPServerOptions = {
     authOptional: true,
@@ -45,7 +53,13 @@ export async function startSmtpSink (options: SmtpSinkOptions = {}): Promise<Smt
         callback(err)
         return
       }
-      callback()
+      const delay = options.rcptDelayMs?.() ?? 0
+      if (delay <= 0) {
+        callback()
+        return
+      }
+      const timer = setTimeout(() => { replies.delete(timer); callback() }, delay)
+      replies.add(timer)
     },
     onData (stream, session, callback) {
       const chunks: Buffer[] = []
@@ -58,7 +72,13 @@ export async function startSmtpSink (options: SmtpSinkOptions = {}): Promise<Smt
         messages.push(options.countOnly
           ? { envelope, headers: {}, subject: '', text: '', html: '', raw: '' }
           : parseMail(Buffer.concat(chunks).toString('utf8'), envelope))
-        callback()
+        const delay = options.replyDelayMs?.() ?? 0
+        if (delay <= 0) {
+          callback()
+          return
+        }
+        const timer = setTimeout(() => { replies.delete(timer); callback() }, delay)
+        replies.add(timer)
       })
     }
   }
@@ -67,7 +87,10 @@ export async function startSmtpSink (options: SmtpSinkOptions = {}): Promise<Smt
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve))
   sink.port = (server.server.address() as AddressInfo).port
   sink.url = `smtp://127.0.0.1:${sink.port}`
-  sink.close = async () => { await new Promise<void>((resolve) => server.close(resolve)) }
+  sink.close = async () => {
+    for (const timer of replies) clearTimeout(timer)
+    await new Promise<void>((resolve) => server.close(resolve))
+  }
   return sink
 }
 
