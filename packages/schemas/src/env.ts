@@ -56,9 +56,10 @@ export const WorkerEnv = Type.Object({
   PUBLIC_APP_URL: PublicUrl,
   QUEUE_PREFIX: QueuePrefix,
   /**
-   * Longest time one SMTP delivery may take. The worker starts an access-code mail only while the
-   * waiting request has more than this (plus a second) left, so a mail is never sent after its
-   * request gave up.
+   * Longest time one SMTP delivery may take to hand the message over. The worker starts an
+   * access-code mail only while the waiting request has more than this (plus a second) left, so a
+   * mail is never sent after its request gave up; the server's confirmation is awaited until just
+   * before that deadline.
    */
   MAIL_SEND_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 5000 }),
   LOG_LEVEL: LogLevel
