@@ -14,6 +14,14 @@ export interface DbOptions {
   /** Pool size; defaults to 10. */
   max?: number
   applicationName?: string
+  /** Longest wait for a pool connection (checkout or a new connection's startup); unbounded when unset. */
+  connectionTimeoutMillis?: number
+  /**
+   * Longest time one statement may run. PostgreSQL cancels it itself (statement_timeout, the
+   * connection stays usable); a server that does not answer at all is given up on a second later
+   * (query_timeout). Unbounded when unset.
+   */
+  statementTimeoutMillis?: number
 }
 
 export type Db = Kysely<Database>
@@ -36,6 +44,11 @@ export function createDb (connectionString: string, options: DbOptions = {}): Db
     connectionString,
     max: options.max ?? 10,
     application_name: options.applicationName,
+    connectionTimeoutMillis: options.connectionTimeoutMillis,
+    ...(options.statementTimeoutMillis !== undefined && {
+      statement_timeout: options.statementTimeoutMillis,
+      query_timeout: options.statementTimeoutMillis + 1000
+    }),
     types
   })
   // An idle client that loses its connection must not crash the process; the pool replaces it.

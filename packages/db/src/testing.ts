@@ -51,3 +51,4 @@ export async function dropDatabase (name: string): Promise<void> {
 export function testPrefix (label = 'test'): string {
   return `showfloor-test-${label}-${randomBytes(4).toString('hex')}`
 }
+export * from './unresponsivePostgres.js'

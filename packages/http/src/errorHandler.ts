@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { HttpError } from './httpError.js'
+import { databaseUnavailable, isDatabaseUnavailable } from './databaseUnavailable.js'
 import { pretixValidationErrors } from './validationErrors.js'
 import { validatorCompiler } from './validation.js'
 
@@ -24,6 +25,7 @@ function handle (error: FastifyError, request: FastifyRequest, reply: FastifyRep
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return reply.code(400).send({ detail: 'Invalid Content-Length.' })
   }
+  if (isDatabaseUnavailable(error)) return databaseUnavailable(error, request, reply)
   // PostgreSQL's data exceptions (class 22: a NUL byte in text, a date out of range, a number too
   // large) are caused by the input that reached it, never by the server.
   if (typeof error.code === 'string' && /^22[0-9A-Z]{3}$/.test(error.code)) {

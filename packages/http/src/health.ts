@@ -68,6 +68,7 @@ export const health = fp(async function health (app: FastifyInstance, opts: Heal
         results[name] = (err as Error).message || 'unreachable'
       }
     }))
+    if (!ready) reply.header('Retry-After', '5')
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', checks: results })
   })
   app.get('/metrics', { schema: hidden }, async (_request, reply) => {

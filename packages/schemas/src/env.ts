@@ -10,6 +10,16 @@ const TrustProxy = Type.String({ default: 'false', minLength: 1 })
 /** BullMQ's key prefix: producers and workers of one installation must use the same one. */
 const QueuePrefix = Type.String({ default: 'showfloor', minLength: 1, pattern: '^[A-Za-z0-9:_.-]+$' })
 
+/** How every service waits for PostgreSQL and writes its log. */
+const Operations = {
+  /** Longest wait for a PostgreSQL connection; past it a request answers 503. */
+  DATABASE_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120000, default: 5000 }),
+  /** Longest run of one SQL statement; past it a request answers 503. */
+  DATABASE_STATEMENT_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3600000, default: 10000 }),
+  /** `pretty` (one readable line per request) or `json`; unset: pretty on a terminal, json otherwise. */
+  LOG_FORMAT: Type.Optional(Type.Union([Type.Literal('pretty'), Type.Literal('json')]))
+}
+
 export const AdminApiEnv = Type.Object({
   ADMIN_API_PORT: Port(8001),
   HOST: Type.String({ default: '0.0.0.0' }),
@@ -25,7 +35,8 @@ export const AdminApiEnv = Type.Object({
    */
   IDEMPOTENCY_LEASE_MS: Type.Integer({ minimum: 200, maximum: 600000, default: 60000 }),
   TRUST_PROXY: TrustProxy,
-  LOG_LEVEL: LogLevel
+  LOG_LEVEL: LogLevel,
+  ...Operations
 })
 export type AdminApiEnv = Static<typeof AdminApiEnv>
 
@@ -40,7 +51,8 @@ export const AppApiEnv = Type.Object({
   TRUST_PROXY: TrustProxy,
   /** PostgreSQL connections per process: with several processes, split what the database serves well. */
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
-  LOG_LEVEL: LogLevel
+  LOG_LEVEL: LogLevel,
+  ...Operations
 })
 export type AppApiEnv = Static<typeof AppApiEnv>
 
@@ -62,6 +74,7 @@ export const WorkerEnv = Type.Object({
    * before that deadline.
    */
   MAIL_SEND_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 5000 }),
-  LOG_LEVEL: LogLevel
+  LOG_LEVEL: LogLevel,
+  ...Operations
 })
 export type WorkerEnv = Static<typeof WorkerEnv>

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { AdminApiEnv } from '@showfloor/schemas'
-import { dbPlugin, errorHandler, health, httpServerOptions } from '@showfloor/http'
+import { dbPlugin, dbTimeouts, errorHandler, health, httpServerOptions } from '@showfloor/http'
 import { auth } from './plugins/auth.js'
 import { idempotency } from './plugins/idempotency.js'
 import { openapi } from './plugins/openapi.js'
@@ -19,7 +19,7 @@ export async function buildApp (config: AdminApiEnv): Promise<FastifyInstance> {
   const app = Fastify(httpServerOptions(config.LOG_LEVEL, config.TRUST_PROXY)).withTypeProvider<TypeBoxTypeProvider>()
   app.decorate('config', config)
   await app.register(errorHandler)
-  await app.register(dbPlugin, { databaseUrl: config.DATABASE_URL, applicationName: 'showfloor-admin-api' })
+  await app.register(dbPlugin, { databaseUrl: config.DATABASE_URL, applicationName: 'showfloor-admin-api', ...dbTimeouts(config) })
   await app.register(health, { service: 'admin-api' })
   await app.register(queues, { redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX })
   await app.register(openapi)

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { AppApiEnv } from '@showfloor/schemas'
-import { dbPlugin, errorHandler, health, httpServerOptions } from '@showfloor/http'
+import { dbPlugin, dbTimeouts, errorHandler, health, httpServerOptions } from '@showfloor/http'
 import { openapi } from './plugins/openapi.js'
 import { redisPlugin } from './plugins/redis.js'
 import { routes } from './routes/index.js'
@@ -17,7 +17,7 @@ export async function buildApp (config: AppApiEnv): Promise<FastifyInstance> {
   const app = Fastify(httpServerOptions(config.LOG_LEVEL, config.TRUST_PROXY)).withTypeProvider<TypeBoxTypeProvider>()
   app.decorate('appConfig', config)
   await app.register(errorHandler)
-  await app.register(dbPlugin, { databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'showfloor-app-api' })
+  await app.register(dbPlugin, { databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'showfloor-app-api', ...dbTimeouts(config) })
   await app.register(health, { service: 'app-api' })
   await app.register(redisPlugin, { url: config.REDIS_URL })
   await app.register(openapi)

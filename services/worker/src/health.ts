@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { WorkerEnv } from '@showfloor/schemas'
-import { dbPlugin, errorHandler, health, httpServerOptions } from '@showfloor/http'
+import { dbPlugin, dbTimeouts, errorHandler, health, httpServerOptions } from '@showfloor/http'
 import { pingRedis } from './redis.js'
 
 /**
@@ -11,7 +11,7 @@ import { pingRedis } from './redis.js'
 export async function buildHealthApp (config: WorkerEnv, redis: Redis): Promise<FastifyInstance> {
   const app = Fastify(httpServerOptions(config.LOG_LEVEL))
   await app.register(errorHandler)
-  await app.register(dbPlugin, { databaseUrl: config.DATABASE_URL, poolSize: 10, applicationName: 'showfloor-worker' })
+  await app.register(dbPlugin, { databaseUrl: config.DATABASE_URL, poolSize: 10, applicationName: 'showfloor-worker', ...dbTimeouts(config) })
   await app.register(health, { service: 'worker', checks: { redis: async () => { await pingRedis(redis) } } })
   return app
 }
