@@ -16,7 +16,7 @@ declare module 'fastify' {
 
 /** The admin API as a plugin tree, shared by the server and the tests. */
 export async function buildApp (config: AdminApiEnv): Promise<FastifyInstance> {
-  const app = Fastify(httpServerOptions(config.LOG_LEVEL, config.TRUST_PROXY)).withTypeProvider<TypeBoxTypeProvider>()
+  const app = Fastify(httpServerOptions(config.LOG_LEVEL, config.TRUST_PROXY, { format: config.LOG_FORMAT })).withTypeProvider<TypeBoxTypeProvider>()
   app.decorate('config', config)
   await app.register(errorHandler)
   await app.register(dbPlugin, { databaseUrl: config.DATABASE_URL, applicationName: 'showfloor-admin-api', ...dbTimeouts(config) })

@@ -14,7 +14,7 @@ declare module 'fastify' {
 
 /** The App API as a plugin tree, shared by the server and the tests. */
 export async function buildApp (config: AppApiEnv): Promise<FastifyInstance> {
-  const app = Fastify(httpServerOptions(config.LOG_LEVEL, config.TRUST_PROXY)).withTypeProvider<TypeBoxTypeProvider>()
+  const app = Fastify(httpServerOptions(config.LOG_LEVEL, config.TRUST_PROXY, { format: config.LOG_FORMAT })).withTypeProvider<TypeBoxTypeProvider>()
   app.decorate('appConfig', config)
   await app.register(errorHandler)
   await app.register(dbPlugin, { databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'showfloor-app-api', ...dbTimeouts(config) })

@@ -9,7 +9,7 @@ import { pingRedis } from './redis.js'
  * owns the process's db pool (`app.db`), which processors share, and closes it on shutdown.
  */
 export async function buildHealthApp (config: WorkerEnv, redis: Redis): Promise<FastifyInstance> {
-  const app = Fastify(httpServerOptions(config.LOG_LEVEL))
+  const app = Fastify(httpServerOptions(config.LOG_LEVEL, false, { format: config.LOG_FORMAT }))
   await app.register(errorHandler)
   await app.register(dbPlugin, { databaseUrl: config.DATABASE_URL, poolSize: 10, applicationName: 'showfloor-worker', ...dbTimeouts(config) })
   await app.register(health, { service: 'worker', checks: { redis: async () => { await pingRedis(redis) } } })
