@@ -84,7 +84,8 @@ t.test('SIGTERM under keep-alive load: every stored upload gets its answer', asy
   }
 
   async function client (): Promise<void> {
-    while (!stopped && next < ATTENDEES) {
+    while (next < ATTENDEES) {
+      if (stopped) return
       const code = scanCode(++next)
       const outcome = await upload(code)
       outcomes.set(code, outcome)
