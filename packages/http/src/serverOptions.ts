@@ -16,13 +16,12 @@ export function parseQuery (query: string): Record<string, string> {
  * Errors the router meets before any route runs: a malformed percent-encoding or an over-long
  * path segment. Either names nothing that exists, so the answer is the one for unknown ids.
  */
-function frameworkErrors (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+function frameworkErrors (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-    void reply.code(404).send({ detail: 'Not found.' })
-    return
+    return reply.code(404).send({ detail: 'Not found.' })
   }
   reply.log.error({ err: error }, 'routing failed')
-  void reply.code(500).send({ detail: 'Internal server error.' })
+  return reply.code(500).send({ detail: 'Internal server error.' })
 }
 
 /** Answers of the HTTP parser (Node's) to requests it cannot read, in pretix's shape. */

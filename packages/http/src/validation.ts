@@ -65,8 +65,7 @@ const urlParts = ajv({ coerceTypes: 'array' })
 
 export const validatorCompiler: FastifySchemaCompiler<FastifySchema> = ({ schema, httpPart }) => {
   const s = schema as Schema
-  if (httpPart === 'body') return bodies.compile(rejectNul(s))
-  // Query filters keep NUL characters: such a filter matches nothing, it stores nothing.
-  if (httpPart === 'querystring') return urlParts.compile(digitsOnly(s))
-  return urlParts.compile(rejectNul(digitsOnly(s)))
+  // Path segments with a NUL character never get here (see errorHandler); query filters keep
+  // theirs: such a filter matches nothing and stores nothing.
+  return httpPart === 'body' ? bodies.compile(rejectNul(s)) : urlParts.compile(digitsOnly(s))
 }

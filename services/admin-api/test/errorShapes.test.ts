@@ -33,7 +33,7 @@ t.test('error shapes at the edge of the admin API', async (t) => {
     t.ok(doc.paths[path]?.[method.toLowerCase()]?.responses?.[String(status)], `${method} ${path} declares ${status}`)
 
   t.test('URLs the router cannot read answer 404 {"detail": "Not found."}', async (t) => {
-    for (const url of ['/api/v1/organizers/x/events/%zz/', `${base}/items/%zz/`, `/api/v1/organizers/demo/events/${'e'.repeat(101)}/`, `${base}/items/${'1'.repeat(101)}/`]) {
+    for (const url of ['/api/v1/organizers/x/events/%zz/', '/api/v1/organizers/demo/events/a%00b/', `${base}/items/1%00/`, `${base}/items/%zz/`, `/api/v1/organizers/demo/events/${'e'.repeat(101)}/`, `${base}/items/${'1'.repeat(101)}/`]) {
       const res = await h.request(h.token, { method: 'GET', url })
       t.equal(res.statusCode, 404, url)
       t.same(res.json(), NOT_FOUND, url)
