@@ -1,9 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { HttpError } from './httpError.js'
+import { HttpError, notFound } from './httpError.js'
 import { databaseUnavailable, isDatabaseUnavailable } from './databaseUnavailable.js'
 import { pretixValidationErrors } from './validationErrors.js'
-import { validatorCompiler } from './validation.js'
+import { containsNul, validatorCompiler } from './validation.js'
 
 function handle (error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof HttpError) {
@@ -50,4 +50,9 @@ export const errorHandler = fp(async function errorHandler (app: FastifyInstance
   app.setValidatorCompiler(validatorCompiler)
   app.setErrorHandler(handle)
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ detail: 'Not found.' }))
+  // A NUL character in a path segment names nothing; without this, the slug lookups that auth runs
+  // before validation would hand it to PostgreSQL, which refuses it.
+  app.addHook('onRequest', async (request) => {
+    if (containsNul(request.params)) throw notFound()
+  })
 }, { name: 'showfloor-error-handler' })

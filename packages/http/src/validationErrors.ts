@@ -1,4 +1,5 @@
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js'
+import { NUL_FREE } from './validation.js'
 
 // Messages in the words pretix's serializers use, so clients that show them read the same.
 function message (error: FastifySchemaValidationError, value: unknown): string {
@@ -32,6 +33,7 @@ function message (error: FastifySchemaValidationError, value: unknown): string {
       return `Enter a valid ${String(params.format)}.`
     case 'pattern': return 'This value does not match the required pattern.'
     case 'additionalProperties': return 'Unknown field.'
+    case NUL_FREE: return 'Null characters are not allowed.'
     default: return error.message ?? 'Invalid value.'
   }
 }

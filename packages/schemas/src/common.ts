@@ -15,4 +15,15 @@ export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Ty
 
 export const Slug = Type.String({ pattern: '^[a-z0-9.-]{1,50}$', minLength: 1, maxLength: 50 })
 
-export const IdParam = Type.Integer({ minimum: 1, maximum: 2147483647 })
+/** The largest id an `integer` column holds. */
+export const MAX_ID = 2147483647
+
+/** An object id sent in a body (a JSON number). */
+export const ObjectId = Type.Integer({ minimum: 1, maximum: MAX_ID })
+
+/**
+ * An object id in a URL. URL integers are digits only (see the validator compiler in
+ * @showfloor/http), as pretix's `\d+` routes: `5.0`, `+5`, `1e3` or `0` name no object and answer
+ * 404 like an unknown id, and so does an id past the column's range.
+ */
+export const IdParam = Type.Integer({ minimum: 1, maximum: MAX_ID, description: 'Object id: digits only' })

@@ -10,6 +10,9 @@ export const ValidationErrors = Type.Record(Type.String(), Type.Unknown(), {
   examples: [{ slug: ['This field is required.'] }]
 })
 
+/** An ErrorDetail answer documented with what it means. */
+export const errorDetail = (description: string) => Type.Object({ detail: Type.String() }, { title: 'ErrorDetail', description })
+
 export const errorResponses = {
   400: Type.Unknown({ description: 'Validation errors: {"field": ["message"]}, a list of such objects for a list body, or {"detail": "..."}' }),
   401: ErrorDetail,

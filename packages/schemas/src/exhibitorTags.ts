@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { IdParam } from './common.js'
 
 export const ExhibitorTagSchema = Type.Object({
   id: Type.Integer(),
@@ -11,5 +12,4 @@ export const ExhibitorTagCreateSchema = Type.Object({
 })
 export type ExhibitorTagCreate = Static<typeof ExhibitorTagCreateSchema>
 
-// Path parameters are not coerced: the id stays a string of digits, anything else names no tag (404).
-export const ExhibitorTagParams = Type.Object({ organizer: Type.String(), event: Type.String(), id: Type.String({ pattern: '^[0-9]{1,10}$' }) })
+export const ExhibitorTagParams = Type.Object({ organizer: Type.String(), event: Type.String(), id: IdParam })

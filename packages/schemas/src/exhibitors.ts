@@ -1,7 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { IdParam, Nullable } from './common.js'
+import { IdParam, Nullable, ObjectId } from './common.js'
 import { VoucherSchema } from './vouchers.js'
-import { ObjectIdPath } from './items.js'
 
 const Locale = Type.String({ pattern: '^[a-z]{2}(-[a-zA-Z]{2,10})?$', maxLength: 16, description: 'Locale for communication with the exhibitor, e.g. de' })
 const NameParts = Type.Record(Type.String({ maxLength: 50 }), Type.String({ maxLength: 255 }), {
@@ -66,10 +65,10 @@ export type ExhibitorWrite = Static<typeof ExhibitorWriteSchema>
 export const ExhibitorPatchSchema = Type.Partial(Type.Object(writable))
 export type ExhibitorPatch = Static<typeof ExhibitorPatchSchema>
 
-export const ExhibitorParams = Type.Object({ organizer: Type.String(), event: Type.String(), id: ObjectIdPath })
+export const ExhibitorParams = Type.Object({ organizer: Type.String(), event: Type.String(), id: IdParam })
 
 const VoucherKey = {
-  id: Type.Optional(IdParam),
+  id: Type.Optional(ObjectId),
   code: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
   exhibitor_comment: Type.Optional(Nullable(Type.String({ maxLength: 100000 })))
 }

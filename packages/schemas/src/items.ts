@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { DecimalInput, DecimalString, I18nString } from './common.js'
+import { DecimalInput, DecimalString, I18nString, IdParam } from './common.js'
 import { PageQuery } from './pagination.js'
 import { decimal } from './formats.js'
 
@@ -28,12 +28,7 @@ export type ItemCreate = Static<typeof ItemCreateSchema>
 export const ItemUpdateSchema = Type.Partial(Type.Object(itemFields))
 export type ItemUpdate = Static<typeof ItemUpdateSchema>
 
-/**
- * An object id in a URL. A string, since path parameters are not coerced: anything else names no
- * object (404), and so does a number past the id column's range.
- */
-export const ObjectIdPath = Type.String({ pattern: '^[0-9]{1,10}$' })
-export const ItemParams = Type.Object({ organizer: Type.String(), event: Type.String(), id: ObjectIdPath })
+export const ItemParams = Type.Object({ organizer: Type.String(), event: Type.String(), id: IdParam })
 
 export const ItemListQuery = Type.Object({
   ...PageQuery.properties,

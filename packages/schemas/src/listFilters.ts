@@ -4,6 +4,8 @@
  * boolean it does not recognise filters nothing, and a value of the wrong kind is a 400 field error.
  */
 
+import { MAX_ID } from './common.js'
+
 export type FilterErrors = Record<string, string[]>
 
 /** Collects field errors while a query is read; `ok` is false once any was added. */
@@ -59,7 +61,7 @@ export class FilterReader {
     if (raw === undefined) return undefined
     if (!/^\+?\d+$/.test(raw)) return this.fail(field, 'Select a valid choice. That choice is not one of the available choices.')
     const id = Number(raw)
-    return id >= 1 && id <= 2147483647 ? id : null
+    return id >= 1 && id <= MAX_ID ? id : null
   }
 
   /** One of a fixed list of values. */

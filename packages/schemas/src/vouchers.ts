@@ -1,8 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { DateTimeString, DecimalInput, DecimalString, Nullable } from './common.js'
+import { DateTimeString, DecimalInput, DecimalString, IdParam, Nullable } from './common.js'
 import { PageQuery } from './pagination.js'
 import { decimal, isoDateTime } from './formats.js'
-import { ObjectIdPath } from './items.js'
 import { FilterReader, type FilterErrors } from './listFilters.js'
 
 /** At most this many entries in one batch_create body. */
@@ -76,7 +75,7 @@ export type VoucherReplace = Static<typeof VoucherReplaceSchema>
 
 export const VoucherBatchSchema = Type.Array(VoucherCreateSchema, { description: `At most ${MAX_VOUCHER_BATCH} vouchers, created all or none` })
 
-export const VoucherParams = Type.Object({ organizer: Type.String(), event: Type.String(), id: ObjectIdPath })
+export const VoucherParams = Type.Object({ organizer: Type.String(), event: Type.String(), id: IdParam })
 
 const filterParam = (description: string) => Type.Optional(Type.String({ description }))
 

@@ -2,6 +2,11 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import { documentErrors } from '@showfloor/http'
+import { errorDetail } from '@showfloor/schemas'
+
+// The idempotency plugin answers 409 to a repeat while the first request with its key still runs.
+const writes = { 409: errorDetail('A request with this idempotency key is still being processed; retry after Retry-After seconds') }
 
 /** The OpenAPI 3 document, generated from the routes' TypeBox schemas, at /api/openapi.json and /api/docs. */
 export const openapi = fp(async function openapi (app: FastifyInstance) {
@@ -21,7 +26,10 @@ export const openapi = fp(async function openapi (app: FastifyInstance) {
       security: [{ token: [] }]
     },
     // pretix's URLs end with a slash; a route registered as a prefix's '/' is reported without it.
-    transform: ({ schema, url }) => ({ schema, url: url.endsWith('/') ? url : url + '/' })
+    transform: ({ schema, url, route }) => ({
+      schema: documentErrors(schema, route.method, { writes }) as typeof schema,
+      url: url.endsWith('/') ? url : url + '/'
+    })
   })
   await app.register(swaggerUi, { routePrefix: '/api/docs' })
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())

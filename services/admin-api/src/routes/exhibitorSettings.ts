@@ -38,13 +38,6 @@ function duplicates (values: string[]): string[] {
 function check (body: ExhibitorSettingsUpdate) {
   const errors: Record<string, string[]> = {}
   const add = (field: string, message: string) => { (errors[field] ??= []).push(message) }
-  // PostgreSQL cannot store NUL in text or jsonb.
-  for (const field of Object.keys(ExhibitorSettingsUpdateSchema.properties) as Array<keyof ExhibitorSettingsUpdate>) {
-    const value = body[field]
-    const strings = Array.isArray(value) ? value : [value]
-    if (strings.some((v) => typeof v === 'string' && v.includes('\u0000'))) add(field, 'Null characters are not allowed.')
-  }
-  if (Object.keys(errors).length > 0) throw invalid(errors)
   if (body.lead_fields !== undefined) {
     for (const id of body.lead_fields) if (!isLeadFieldId(id)) add('lead_fields', `"${id}" is not a valid choice.`)
     for (const id of duplicates(body.lead_fields)) add('lead_fields', `"${id}" is listed more than once.`)

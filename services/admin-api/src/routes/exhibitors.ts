@@ -141,10 +141,7 @@ export const exhibitors: FastifyPluginAsyncTypebox = async (app) => {
   const viewers = { permission: ['can_view_orders', 'can_change_event_settings'] as Permission[] }
   const editors = { permission: 'can_change_event_settings' as Permission }
 
-  // Path ids are strings of digits (see ObjectIdPath); one past the id column's range names nothing.
-  async function load (eventId: number, rawId: string): Promise<ExhibitorWithTags> {
-    const id = Number(rawId)
-    if (!Number.isSafeInteger(id) || id < 1 || id > 2147483647) throw notFound()
+  async function load (eventId: number, id: number): Promise<ExhibitorWithTags> {
     const exhibitor = await queries.exhibitors.findExhibitor(app.db, eventId, id)
     if (!exhibitor) throw notFound()
     return exhibitor

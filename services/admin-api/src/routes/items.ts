@@ -7,24 +7,10 @@ import {
 } from '@showfloor/schemas'
 import { HttpError, invalid, notFound, paginate } from '@showfloor/http'
 
-const MAX_ID = 2147483647
-
-/** The numeric id of a path, or 404 when no row can have it. */
-export function pathId (raw: string): number {
-  const id = Number(raw)
-  if (!Number.isSafeInteger(id) || id < 1 || id > MAX_ID) throw notFound()
-  return id
-}
-
-/** PostgreSQL rejects NUL characters in text: answer as pretix's serializers do instead of failing. */
-export const hasNul = (value: string): boolean => value.includes('\u0000')
-export const NUL_MESSAGE = 'Null characters are not allowed.'
-
 function nameErrors (name: Record<string, string>): string[] {
   const texts = Object.values(name)
   if (!texts.some((text) => text.trim() !== '')) return ['This field may not be blank.']
   if (texts.some((text) => text.length > 255)) return ['Ensure this field has no more than 255 characters.']
-  if (Object.keys(name).some(hasNul) || texts.some(hasNul)) return [NUL_MESSAGE]
   return []
 }
 
@@ -73,7 +59,7 @@ export const items: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/:id/', {
     schema: { tags, summary: 'Item detail', params: ItemParams, response: { 200: ItemSchema, ...errorResponses } }
   }, async (request) => {
-    const item = await queries.items.findItem(app.db, request.event.id, pathId(request.params.id))
+    const item = await queries.items.findItem(app.db, request.event.id, request.params.id)
     if (!item) throw notFound()
     return serializeItem(item)
   })
@@ -96,7 +82,7 @@ export const items: FastifyPluginAsyncTypebox = async (app) => {
     config: { permission: 'can_change_items' },
     schema: { tags, summary: 'Update an item', params: ItemParams, body: ItemUpdateSchema, response: { 200: ItemSchema, ...errorResponses } }
   }, async (request) => {
-    const item = await queries.items.findItem(app.db, request.event.id, pathId(request.params.id))
+    const item = await queries.items.findItem(app.db, request.event.id, request.params.id)
     if (!item) throw notFound()
     return serializeItem(await queries.items.updateItem(app.db, item.id, itemValues(request.body)))
   })
@@ -105,7 +91,7 @@ export const items: FastifyPluginAsyncTypebox = async (app) => {
     config: { permission: 'can_change_items' },
     schema: { tags, summary: 'Delete an item', params: ItemParams, response: { 204: Type.Null(), ...errorResponses } }
   }, async (request, reply) => {
-    const item = await queries.items.findItem(app.db, request.event.id, pathId(request.params.id))
+    const item = await queries.items.findItem(app.db, request.event.id, request.params.id)
     if (!item) throw notFound()
     const usage = await queries.items.itemUsage(app.db, item.id)
     if (usage !== null || !(await queries.items.deleteItem(app.db, item.id))) {

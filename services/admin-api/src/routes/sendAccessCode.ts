@@ -5,7 +5,6 @@ import { queries, type Db } from '@showfloor/db'
 import { ErrorDetail, ExhibitorParams, JOBS, errorResponses } from '@showfloor/schemas'
 import { HttpError, notFound } from '@showfloor/http'
 import type { Producers } from '../plugins/queues.js'
-import { pathId } from './items.js'
 
 const mail = queries.mailRequests
 
@@ -69,7 +68,7 @@ export const sendAccessCode: FastifyPluginAsyncTypebox<SendAccessCodeOptions> = 
       response: { 204: Type.Null(), ...errorResponses, 503: ErrorDetail }
     }
   }, async (request, reply) => {
-    const exhibitor = await queries.exhibitors.findExhibitor(app.db, request.event.id, pathId(request.params.id))
+    const exhibitor = await queries.exhibitors.findExhibitor(app.db, request.event.id, request.params.id)
     if (!exhibitor) throw notFound()
     if (!exhibitor.contact_email) throw new HttpError(400, { detail: 'The exhibitor does not have an email address associated.' })
     const id = await mail.createMailRequest(app.db, exhibitor.id, timeoutMs)

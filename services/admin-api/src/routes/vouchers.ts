@@ -2,12 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { generateVoucherCode, isUniqueViolation, queries, type Db, type NewVoucher, type Voucher } from '@showfloor/db'
 import {
-  EventParams, MAX_VOUCHER_BATCH, Paginated, VoucherBatchSchema, VoucherCreateSchema, VoucherListQuery, VoucherParams,
+  EventParams, MAX_ID, MAX_VOUCHER_BATCH, Paginated, VoucherBatchSchema, VoucherCreateSchema, VoucherListQuery, VoucherParams,
   VoucherReplaceSchema, VoucherSchema, VoucherUpdateSchema, errorResponses, parseDecimal, serializeVoucher,
   voucherListFilter, type PriceMode, type VoucherCreate
 } from '@showfloor/schemas'
 import { HttpError, invalid, notFound, paginate } from '@showfloor/http'
-import { NUL_MESSAGE, hasNul, pathId } from './items.js'
 
 export { serializeVoucher }
 
@@ -88,7 +87,6 @@ function columns (state: VoucherState) {
   }
 }
 
-const MAX_ID = 2147483647
 const invalidPk = (value: unknown) => `Invalid pk "${String(value)}" - object does not exist.`
 const CODE_TAKEN = 'A voucher with this code already exists.'
 const DATETIME_FORMAT = 'Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].'
@@ -118,7 +116,6 @@ function draft (body: VoucherCreate, base: VoucherState, redeemed: number): Draf
     // Surrounding whitespace is dropped, as pretix's serializer does.
     const code = body.code.trim()
     if (code.length < 5) add('code', 'Ensure this field has at least 5 characters.')
-    else if (hasNul(code)) add('code', NUL_MESSAGE)
     else checkCode = true
     state.code = code
   }
@@ -151,7 +148,6 @@ function draft (body: VoucherCreate, base: VoucherState, redeemed: number): Draf
   for (const field of ['tag', 'comment'] as const) {
     const text = body[field]
     if (text === undefined) continue
-    if (hasNul(text)) add(field, NUL_MESSAGE)
     state[field] = text
   }
   // Variations, quotas and event series do not exist here, so no id can name one.
@@ -268,7 +264,7 @@ export const vouchers: FastifyPluginAsyncTypebox = async (app) => {
     config: { permission: 'can_view_vouchers' },
     schema: { tags, summary: 'Voucher detail', params: VoucherParams, response: { 200: VoucherSchema, ...errorResponses } }
   }, async (request) => {
-    const voucher = await queries.vouchers.findVoucher(app.db, request.event.id, pathId(request.params.id))
+    const voucher = await queries.vouchers.findVoucher(app.db, request.event.id, request.params.id)
     if (!voucher) throw notFound()
     return serializeVoucher(voucher)
   })
@@ -305,18 +301,18 @@ export const vouchers: FastifyPluginAsyncTypebox = async (app) => {
   app.put('/:id/', {
     config: { permission: 'can_change_vouchers' },
     schema: { tags, summary: 'Replace a voucher', params: VoucherParams, body: VoucherReplaceSchema, response: { 200: VoucherSchema, ...errorResponses } }
-  }, async (request) => serializeVoucher(await update(request.event.id, pathId(request.params.id), request.body, true)))
+  }, async (request) => serializeVoucher(await update(request.event.id, request.params.id, request.body, true)))
 
   app.patch('/:id/', {
     config: { permission: 'can_change_vouchers' },
     schema: { tags, summary: 'Update a voucher', params: VoucherParams, body: VoucherUpdateSchema, response: { 200: VoucherSchema, ...errorResponses } }
-  }, async (request) => serializeVoucher(await update(request.event.id, pathId(request.params.id), request.body, false)))
+  }, async (request) => serializeVoucher(await update(request.event.id, request.params.id, request.body, false)))
 
   app.delete('/:id/', {
     config: { permission: 'can_change_vouchers' },
     schema: { tags, summary: 'Delete a voucher', params: VoucherParams, response: { 204: Type.Null(), ...errorResponses } }
   }, async (request, reply) => {
-    const voucher = await queries.vouchers.findVoucher(app.db, request.event.id, pathId(request.params.id))
+    const voucher = await queries.vouchers.findVoucher(app.db, request.event.id, request.params.id)
     if (!voucher) throw notFound()
     if (!(await queries.vouchers.deleteUnusedVoucher(app.db, voucher.id))) {
       throw new HttpError(400, { detail: 'This voucher can not be deleted as it has already been used.' })

@@ -1,6 +1,11 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
+import { documentErrors } from '@showfloor/http'
+import { ErrorDetail, errorDetail } from '@showfloor/schemas'
+
+// The access-code check runs on every route: a missing or wrong code, and too many wrong ones.
+const everywhere = { 401: ErrorDetail, 429: errorDetail('Request was throttled; retry after Retry-After seconds') }
 
 /** The OpenAPI 3 document of the App API, generated from the routes' TypeBox schemas. */
 export const openapi = fp(async function openapi (app: FastifyInstance) {
@@ -18,7 +23,8 @@ export const openapi = fp(async function openapi (app: FastifyInstance) {
         }
       },
       security: [{ exhibitor: [] }]
-    }
+    },
+    transform: ({ schema, url, route }) => ({ schema: documentErrors(schema, route.method, { everywhere }) as typeof schema, url })
   })
   app.get('/exhibitors/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())
 }, { name: 'showfloor-app-openapi' })

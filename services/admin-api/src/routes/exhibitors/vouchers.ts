@@ -46,7 +46,7 @@ async function resolve (db: Db, eventId: number, key: Key, entries: readonly Vou
 const tags = ['Exhibitors']
 
 /** `exhibitors/{id}/vouchers/...`: the vouchers handed to an exhibitor. */
-export const exhibitorVouchers: FastifyPluginAsyncTypebox<{ load: (eventId: number, rawId: string) => Promise<{ id: number }> }> = async (app, { load }) => {
+export const exhibitorVouchers: FastifyPluginAsyncTypebox<{ load: (eventId: number, id: number) => Promise<{ id: number }> }> = async (app, { load }) => {
   app.get('/:id/vouchers/', {
     config: { permission: 'can_view_vouchers' },
     schema: { tags, summary: 'List the vouchers attached to an exhibitor', params: ExhibitorParams, querystring: PageQuery, response: { 200: Paginated(ExhibitorVoucherSchema), ...errorResponses } }
