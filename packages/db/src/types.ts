@@ -1,6 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
 import type {
-  Answer, AttendeeField, I18nText, MailRequestStatus, NameParts, OrderStatus, PriceMode
+  Answer, AttendeeDetails, AttendeeField, I18nText, MailRequestStatus, NameParts, OrderStatus, PriceMode
 } from '@showfloor/schemas'
 
 // numeric columns come back as strings ("12.00") and may be written as strings or numbers.
@@ -127,7 +127,7 @@ export interface OrdersTable {
   total: Money
 }
 
-export interface OrderPositionsTable {
+export interface OrderPositionsTable extends AttendeeDetails {
   id: Generated<number>
   order_id: number
   event_id: number
@@ -136,12 +136,6 @@ export interface OrderPositionsTable {
   price: Money
   attendee_name_parts: ColumnType<NameParts, string | undefined, string>
   attendee_name: string | null
-  attendee_email: string | null
-  company: string | null
-  street: string | null
-  zipcode: string | null
-  city: string | null
-  country: string | null
   secret: string
   pseudonymization_id: string
   voucher_id: number | null

@@ -41,20 +41,24 @@ export const AttendeeField = Type.Object({
 })
 export type AttendeeField = Static<typeof AttendeeField>
 
-/**
- * Everything the fields are computed from: one order position (its columns as stored) with its
- * order's code and email and its item's name. The rows the queries read for leads extend it.
- */
-export interface AttendeeInput {
-  attendee_name_parts: NameParts
-  /** The stored display name, used when the parts give none. */
-  attendee_name?: string | null
+/** An attendee's own details, as an order position stores them. */
+export interface AttendeeDetails {
   attendee_email: string | null
   company: string | null
   street: string | null
   zipcode: string | null
   city: string | null
   country: string | null
+}
+
+/**
+ * Everything the fields are computed from: one order position (its columns as stored) with its
+ * order's code and email and its item's name. The rows the queries read for leads extend it.
+ */
+export interface AttendeeInput extends AttendeeDetails {
+  attendee_name_parts: NameParts
+  /** The stored display name, used when the parts give none. */
+  attendee_name?: string | null
   answers: Answer[]
   order_code: string
   order_email: string | null

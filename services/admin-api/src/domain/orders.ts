@@ -2,7 +2,9 @@ import {
   generateOrderCode, generatePseudonymizationId, generateSecret, isUniqueViolation, queries,
   type Db, type Event, type Item, type NewOrderPosition, type Voucher
 } from '@showfloor/db'
-import { displayName, type Answer, type AttendeeInput, type OrderCreate, type OrderPositionCreate } from '@showfloor/schemas'
+import {
+  displayName, type Answer, type AttendeeDetails, type NameParts, type OrderCreate, type OrderPositionCreate
+} from '@showfloor/schemas'
 import { HttpError, invalid, notFound } from '@showfloor/http'
 
 // pretix's order rules: what a position may say, prices after vouchers, redemption limits, and the
@@ -15,11 +17,9 @@ type PositionErrors = Record<string, string[]>
 const MAX_ID = 2147483647
 const validId = (id: number): boolean => Number.isInteger(id) && id >= 1 && id <= MAX_ID
 
-/** The attendee's own fields of a position. */
-type AttendeeDetails = Pick<AttendeeInput, 'attendee_name_parts' | 'attendee_email' | 'company' | 'street' | 'zipcode' | 'city' | 'country'>
-
 /** A position as read from the body, checked as far as that is possible without the database. */
 interface PositionInput extends AttendeeDetails {
+  attendee_name_parts: NameParts
   attendee_name: string | null
   item: number
   /** Canonical decimal string; null takes the item's price (after the voucher's price mode). */
