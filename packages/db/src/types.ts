@@ -1,30 +1,22 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+import type {
+  Answer, AttendeeDetails, AttendeeField, I18nText, MailRequestStatus, NameParts, OrderStatus, PriceMode
+} from '@showfloor/schemas'
 
 // numeric columns come back as strings ("12.00") and may be written as strings or numbers.
 type Money = ColumnType<string, string | number, string | number>
 type Json<T> = ColumnType<T, string, string>
 type CreatedAt = ColumnType<Date, Date | string | undefined, Date | string>
+/**
+ * A text column holding one value of a union declared in @showfloor/schemas: read as that union.
+ * Written as any text: the services write only values their schemas accepted, fixtures plain strings.
+ */
+type State<T extends string> = ColumnType<T, string | undefined, string>
 
-export type I18nText = Record<string, string>
-export type NameParts = Record<string, string>
-export interface Answer { question_identifier: string, question: string, answer: string }
-export interface LeadField { id: string, label: string, value: string, details: Array<{ label: string, value: string }> }
-
-/** What an attendee's fields are computed from: a position with its order's code and email and its item's name. */
-export interface AttendeeSource {
-  attendee_name_parts: NameParts
-  attendee_name: string | null
-  attendee_email: string | null
-  company: string | null
-  street: string | null
-  zipcode: string | null
-  city: string | null
-  country: string | null
-  answers: Answer[]
-  order_code: string
-  order_email: string | null
-  item_name: I18nText
-}
+// Shapes the API shows as they are stored, and the column states, come from the schemas package.
+export type { Answer, AttendeeField, AttendeeInput, I18nText, NameParts } from '@showfloor/schemas'
+// Older names, still read by some query modules.
+export type { AttendeeInput as AttendeeSource, AttendeeField as LeadField } from '@showfloor/schemas'
 
 export interface OrganizersTable {
   id: Generated<number>
@@ -111,7 +103,7 @@ export interface VouchersTable {
   valid_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
   block_quota: Generated<boolean>
   allow_ignore_quota: Generated<boolean>
-  price_mode: Generated<string>
+  price_mode: State<PriceMode>
   value: ColumnType<string | null, string | number | null | undefined, string | number | null>
   item_id: number | null
   variation: number | null
@@ -128,14 +120,14 @@ export interface OrdersTable {
   id: Generated<number>
   event_id: number
   code: string
-  status: Generated<string>
+  status: State<OrderStatus>
   email: string | null
   locale: Generated<string>
   datetime: ColumnType<Date, Date | string | undefined, Date | string>
   total: Money
 }
 
-export interface OrderPositionsTable {
+export interface OrderPositionsTable extends AttendeeDetails {
   id: Generated<number>
   order_id: number
   event_id: number
@@ -144,12 +136,6 @@ export interface OrderPositionsTable {
   price: Money
   attendee_name_parts: ColumnType<NameParts, string | undefined, string>
   attendee_name: string | null
-  attendee_email: string | null
-  company: string | null
-  street: string | null
-  zipcode: string | null
-  city: string | null
-  country: string | null
   secret: string
   pseudonymization_id: string
   voucher_id: number | null
@@ -208,7 +194,7 @@ export interface LeadsTable {
   scanned: ColumnType<Date, Date | string, Date | string>
   first_upload: CreatedAt
   last_upload: CreatedAt
-  data: ColumnType<LeadField[] | null, string | null | undefined, string | null>
+  data: ColumnType<AttendeeField[] | null, string | null | undefined, string | null>
   enriched_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
 }
 
@@ -223,7 +209,7 @@ export interface OutboxTable {
 export interface MailRequestsTable {
   id: string
   exhibitor_id: number
-  status: Generated<string>
+  status: State<MailRequestStatus>
   deadline: ColumnType<Date, Date | string, Date | string>
   error: string | null
   created_at: CreatedAt
@@ -280,7 +266,9 @@ export type Voucher = Selectable<VouchersTable>
 export type NewVoucher = Insertable<VouchersTable>
 export type VoucherUpdate = Updateable<VouchersTable>
 export type Order = Selectable<OrdersTable>
+export type NewOrder = Insertable<OrdersTable>
 export type OrderPosition = Selectable<OrderPositionsTable>
+export type NewOrderPosition = Insertable<OrderPositionsTable>
 export type Exhibitor = Selectable<ExhibitorsTable>
 export type NewExhibitor = Insertable<ExhibitorsTable>
 export type ExhibitorUpdate = Updateable<ExhibitorsTable>

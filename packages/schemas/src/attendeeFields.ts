@@ -1,5 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
+import type { I18nText } from './common.js'
 import { QUESTION_FIELD_PREFIX, type LeadFieldId } from './exhibitorSettings.js'
+import type { Answer } from './orders.js'
 
 // Attendee data shown to exhibitors (contract section 8). Pure functions of their input: the admin
 // API, the App API and the enrichment worker all compute the same fields with them.
@@ -9,6 +11,8 @@ export const NAME_SCHEME = 'salutation_title_given_family'
 export const NAME_PARTS = ['salutation', 'title', 'given_name', 'family_name'] as const
 type NamePart = typeof NAME_PARTS[number]
 
+/** Name parts as stored: part → text, plus `_scheme`, or `_legacy` for a name given as one string. */
+export type NameParts = Record<string, string>
 export type NamePartsInput = Record<string, unknown> | null | undefined
 
 function part (parts: NamePartsInput, key: string): string {
@@ -37,21 +41,28 @@ export const AttendeeField = Type.Object({
 })
 export type AttendeeField = Static<typeof AttendeeField>
 
-/** Everything the fields are computed from: one order position with its order and item. */
-export interface AttendeeInput {
-  attendee_name_parts: NamePartsInput
-  /** The stored display name, used when the parts give none. */
-  attendee_name?: string | null
+/** An attendee's own details, as an order position stores them. */
+export interface AttendeeDetails {
   attendee_email: string | null
-  order_email: string | null
   company: string | null
   street: string | null
   zipcode: string | null
   city: string | null
   country: string | null
+}
+
+/**
+ * Everything the fields are computed from: one order position (its columns as stored) with its
+ * order's code and email and its item's name. The rows the queries read for leads extend it.
+ */
+export interface AttendeeInput extends AttendeeDetails {
+  attendee_name_parts: NameParts
+  /** The stored display name, used when the parts give none. */
+  attendee_name?: string | null
+  answers: Answer[]
   order_code: string
-  item_name: Record<string, string> | null
-  answers: ReadonlyArray<{ question_identifier: string, question: string, answer: string }> | null
+  order_email: string | null
+  item_name: I18nText
 }
 
 type Labels = Record<LeadFieldId | NamePart, string>

@@ -1,10 +1,11 @@
-import { Type, type TSchema } from '@sinclair/typebox'
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
 
 /** Multi-language text, as pretix sends it: {"en": "...", "de": "..."}. */
 export const I18nString = Type.Record(Type.String({ minLength: 2, maxLength: 10 }), Type.String(), {
   description: 'Multi-language text, keyed by locale',
   examples: [{ en: 'Sample conference', de: 'Beispielkonferenz' }]
 })
+export type I18nText = Static<typeof I18nString>
 
 export const DateTimeString = Type.String({ format: 'date-time', description: 'ISO 8601 with a time zone offset' })
 export const DecimalString = Type.String({ pattern: '^-?\\d{1,11}(\\.\\d{1,2})?$', description: 'Decimal amount as a string, e.g. "12.00"' })

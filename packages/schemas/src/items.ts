@@ -35,18 +35,6 @@ export const ItemListQuery = Type.Object({
   active: Type.Optional(Type.String({ description: 'Only active (true) or inactive (false) items' }))
 })
 
-/** The columns serializeItem reads; the database row type fits it. */
-export interface ItemRecord {
-  id: number
-  name: Record<string, string>
-  default_price: string | number
-  active: boolean
-}
-
-export function serializeItem (item: ItemRecord): ItemBody {
-  return { id: item.id, name: item.name, default_price: decimal(item.default_price), active: item.active }
-}
-
 /**
  * Checks a money amount that passed DecimalInput and returns it as a canonical decimal string, or
  * the message pretix's DecimalField (13 digits, 2 places) answers. Strings are checked by the

@@ -19,6 +19,13 @@ export const JOBS = {
   leadEnrich: 'lead.enrich'
 } as const
 
+/**
+ * The states of a send_access_code request (`mail_requests.status`), each step one conditional
+ * UPDATE: pending → sending → sent | failed (or back to pending for a retry); pending → abandoned
+ * (the API gave up at the deadline) | failed (the worker gave up).
+ */
+export type MailRequestStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'abandoned'
+
 /** One send_access_code request; the job id is the mail request id, so a request is queued once. */
 export const AccessCodeEmailJob = Type.Object({
   mail_request_id: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' })

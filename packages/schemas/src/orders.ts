@@ -1,6 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { DateTimeString, DecimalInput, Nullable } from './common.js'
-import { isoDateTime } from './formats.js'
 
 // pretix's order resource, the subset this system owns (contract section 5).
 
@@ -9,11 +8,17 @@ const Email = Type.String({ format: 'email', maxLength: 254 })
 const OrderLocale = Type.String({ pattern: '^[a-z]{2}(-[a-zA-Z]{2,8})?$', maxLength: 16 })
 const OptionalText = (maxLength: number) => Type.Optional(Nullable(Type.String({ maxLength })))
 
+/** pretix's order states: n pending, p paid, e expired, c canceled. */
+export const ORDER_STATUSES = ['n', 'p', 'e', 'c'] as const
+export type OrderStatus = typeof ORDER_STATUSES[number]
+
 export const OrderAnswerSchema = Type.Object({
   question_identifier: Type.String(),
   question: Type.String({ description: 'The question text, stored with the answer' }),
   answer: Type.String()
 })
+/** An answer as sent, stored (`order_positions.answers`) and shown. */
+export type Answer = Static<typeof OrderAnswerSchema>
 
 export const OrderPositionSchema = Type.Object({
   id: Type.Integer(),
@@ -41,7 +46,7 @@ export type OrderPositionBody = Static<typeof OrderPositionSchema>
 
 export const OrderSchema = Type.Object({
   code: Type.String(),
-  status: Type.String({ description: 'n pending, p paid, e expired, c canceled' }),
+  status: Type.Union(ORDER_STATUSES.map((status) => Type.Literal(status)), { description: 'n pending, p paid, e expired, c canceled' }),
   event: Type.String({ description: 'Event slug' }),
   email: Nullable(Type.String()),
   locale: Type.String(),
@@ -96,88 +101,3 @@ export const OrderCodeParams = Type.Object({
   event: Type.String(),
   code: Type.String({ maxLength: 16 })
 })
-
-/**
- * The attendee's display name from name parts (scheme `salutation_title_given_family`): title,
- * given and family name joined by spaces, the salutation left out; a plain name stored as
- * `_legacy` (or `full_name`) when there are no such parts. Null when nothing is left.
- */
-export function attendeeNameFromParts (parts: Record<string, unknown> | null | undefined): string | null {
-  const part = (key: string) => {
-    const value = parts?.[key]
-    return typeof value === 'string' ? value.trim() : ''
-  }
-  const name = ['title', 'given_name', 'family_name'].map(part).filter((v) => v !== '').join(' ')
-  if (name !== '') return name
-  const plain = part('_legacy') || part('full_name')
-  return plain !== '' ? plain : null
-}
-
-/** An order position row as stored (structurally: the db package's OrderPosition). */
-export interface OrderPositionRecord {
-  id: number
-  positionid: number
-  item_id: number
-  price: string
-  attendee_name: string | null
-  attendee_name_parts: Record<string, string>
-  attendee_email: string | null
-  company: string | null
-  street: string | null
-  zipcode: string | null
-  city: string | null
-  country: string | null
-  secret: string
-  pseudonymization_id: string
-  voucher_id: number | null
-  answers: ReadonlyArray<{ question_identifier: string, question: string, answer: string }>
-}
-
-export interface OrderRecord {
-  code: string
-  status: string
-  email: string | null
-  locale: string
-  datetime: Date | string
-  total: string
-}
-
-/** One position in pretix's wire format; `orderCode` is the code of the order it belongs to. */
-export function serializeOrderPosition (position: OrderPositionRecord, orderCode: string): OrderPositionBody {
-  return {
-    id: position.id,
-    order: orderCode,
-    positionid: position.positionid,
-    item: position.item_id,
-    variation: null,
-    price: position.price,
-    attendee_name: position.attendee_name,
-    attendee_name_parts: position.attendee_name_parts ?? {},
-    attendee_email: position.attendee_email,
-    company: position.company,
-    street: position.street,
-    zipcode: position.zipcode,
-    city: position.city,
-    country: position.country,
-    secret: position.secret,
-    pseudonymization_id: position.pseudonymization_id,
-    voucher: position.voucher_id,
-    subevent: null,
-    addon_to: null,
-    answers: (position.answers ?? []).map((a) => ({ question_identifier: a.question_identifier, question: a.question, answer: a.answer }))
-  }
-}
-
-/** An order with its positions (in positionid order) in pretix's wire format. */
-export function serializeOrder (order: OrderRecord, eventSlug: string, positions: readonly OrderPositionRecord[]): OrderBody {
-  return {
-    code: order.code,
-    status: order.status,
-    event: eventSlug,
-    email: order.email,
-    locale: order.locale,
-    datetime: isoDateTime(order.datetime),
-    total: order.total,
-    positions: positions.map((p) => serializeOrderPosition(p, order.code))
-  }
-}

@@ -1,7 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { DateTimeString, DecimalInput, DecimalString, IdParam, Nullable } from './common.js'
 import { PageQuery } from './pagination.js'
-import { decimal, isoDateTime } from './formats.js'
 import { FilterReader, type FilterErrors } from './listFilters.js'
 
 /** At most this many entries in one batch_create body. */
@@ -153,53 +152,4 @@ export function voucherListFilter (query: Record<string, unknown>): { filter: Vo
   const ordering = read.ordering('ordering', VOUCHER_ORDERING_FIELDS)
   if (ordering.length > 0) filter.ordering = ordering
   return { filter, matchesNothing, errors: read.errors }
-}
-
-/** The columns serializeVoucher reads; the database row type fits it. */
-export interface VoucherRecord {
-  id: number
-  code: string
-  max_usages: number
-  redeemed: number
-  min_usages: number
-  valid_until: Date | string | null
-  block_quota: boolean
-  allow_ignore_quota: boolean
-  price_mode: string
-  value: string | number | null
-  item_id: number | null
-  variation: number | null
-  quota: number | null
-  tag: string
-  comment: string
-  seat: string | null
-  show_hidden_items: boolean
-  all_addons_included: boolean
-  all_bundles_included: boolean
-}
-
-/** pretix's voucher resource on the wire (the exhibitors API adds `exhibitor_comment` to it). */
-export function serializeVoucher (voucher: VoucherRecord): VoucherBody {
-  return {
-    id: voucher.id,
-    code: voucher.code,
-    max_usages: voucher.max_usages,
-    redeemed: voucher.redeemed,
-    min_usages: voucher.min_usages,
-    valid_until: isoDateTime(voucher.valid_until),
-    block_quota: voucher.block_quota,
-    allow_ignore_quota: voucher.allow_ignore_quota,
-    price_mode: voucher.price_mode as PriceMode,
-    value: voucher.value === null ? null : decimal(voucher.value),
-    item: voucher.item_id,
-    variation: voucher.variation,
-    quota: voucher.quota,
-    tag: voucher.tag,
-    comment: voucher.comment,
-    seat: voucher.seat,
-    subevent: null,
-    show_hidden_items: voucher.show_hidden_items,
-    all_addons_included: voucher.all_addons_included,
-    all_bundles_included: voucher.all_bundles_included
-  }
 }

@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
 import { queries, type Db } from '@showfloor/db'
 import { OUTBOX_TOPICS, outboxJobId, type QueueName } from '@showfloor/schemas'
+import { relayOutboxBatch } from './domain/outbox.js'
 
 type PendingOutboxRow = queries.outbox.PendingOutboxRow
 
@@ -71,7 +72,7 @@ export class OutboxRelay {
 
   /** Relays one batch; returns how many rows went into the queues. */
   async relayOnce (): Promise<number> {
-    const count = await queries.outbox.relayBatch(this.options.db, this.topics, this.batchSize, async (rows) => {
+    const count = await relayOutboxBatch(this.options.db, this.topics, this.batchSize, async (rows) => {
       await this.enqueue(rows)
     })
     this.relayed += count

@@ -33,17 +33,22 @@ export async function listEvents (db: Db, team: Team, limit: number, offset: num
   return await visibleEvents(db, team, filter).selectAll().orderBy('events.id').limit(limit).offset(offset).execute()
 }
 
-/** Creates the event with its exhibitor settings at their defaults, in one transaction. */
+/**
+ * Creates the event with its exhibitor settings at their defaults, and links it to a team limited
+ * to a list of events (such a team reaches the events it creates, as in pretix). One statement, so
+ * it is whole or not at all without a transaction of its own.
+ */
 export async function createEvent (db: Db, values: NewEvent, team?: Team): Promise<Event> {
-  return await db.transaction().execute(async (trx) => {
-    const event = await trx.insertInto('events').values(values).returningAll().executeTakeFirstOrThrow()
-    await trx.insertInto('exhibitor_settings').values({ event_id: event.id }).execute()
-    // A team limited to a list of events reaches the events it creates, as in pretix.
-    if (team && !team.all_events) {
-      await trx.insertInto('team_events').values({ team_id: team.id, event_id: event.id }).execute()
-    }
-    return event
-  })
+  const linkTeam = team !== undefined && !team.all_events
+  return await db
+    .with('e', (qb) => qb.insertInto('events').values(values).returningAll())
+    .with('s', (qb) => qb.insertInto('exhibitor_settings').columns(['event_id'])
+      .expression((eb) => eb.selectFrom('e').select('e.id')))
+    .with('t', (qb) => qb.insertInto('team_events').columns(['team_id', 'event_id'])
+      .expression((eb) => eb.selectFrom('e').select([sql<number>`${team?.id ?? 0}::int`.as('team_id'), 'e.id'])
+        .where(sql<boolean>`${linkTeam}::boolean`)))
+    .selectFrom('e').selectAll()
+    .executeTakeFirstOrThrow()
 }
 
 export async function updateEvent (db: Db, id: number, values: EventUpdate): Promise<Event> {

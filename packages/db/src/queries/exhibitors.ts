@@ -37,20 +37,15 @@ export async function findTagsByName (db: Db, eventId: number, names: readonly s
     .where('event_id', '=', eventId).where('name', 'in', [...new Set(names)]).execute()
 }
 
-async function linkTags (db: Db, exhibitorId: number, tagIds: readonly number[]): Promise<void> {
-  const unique = [...new Set(tagIds)]
-  if (unique.length === 0) return
-  await db.insertInto('exhibitor_tag_links').values(unique.map((tagId) => ({ exhibitor_id: exhibitorId, tag_id: tagId }))).execute()
-}
-
 export type ExhibitorValues = Omit<NewExhibitor, 'access_code' | 'lead_scanning_access_code' | 'id' | 'lead_count' | 'created_at'>
 
 const MAX_CODE_ATTEMPTS = 20
 
 /**
- * Creates the exhibitor with two fresh access codes and its tag links, in one transaction. Both
- * codes also go into `exhibitor_access_codes`, whose key makes every code unique across all
- * exhibitors and both kinds; a collision rolls back and is retried with new codes.
+ * Creates the exhibitor with two fresh access codes and its tag links. Both codes also go into
+ * `exhibitor_access_codes`, whose key makes every code unique across all exhibitors and both kinds.
+ * All rows are written by one statement, so a collision leaves nothing behind and is retried with
+ * new codes.
  */
 export async function createExhibitor (
   db: Db,
@@ -63,41 +58,35 @@ export async function createExhibitor (
     let scanningCode = generate()
     while (scanningCode === accessCode) scanningCode = generate()
     try {
-      const id = await db.transaction().execute(async (trx) => {
-        const row = await trx.insertInto('exhibitors')
+      const row = await db
+        .with('x', (qb) => qb.insertInto('exhibitors')
           .values({ ...values, access_code: accessCode, lead_scanning_access_code: scanningCode })
-          .returning('id').executeTakeFirstOrThrow()
-        await trx.insertInto('exhibitor_access_codes').values([
-          { code: accessCode, exhibitor_id: row.id, full_access: true },
-          { code: scanningCode, exhibitor_id: row.id, full_access: false }
-        ]).execute()
-        await linkTags(trx, row.id, tagIds)
-        return row.id
-      })
-      return (await findExhibitor(db, values.event_id, id))!
+          .returning('id'))
+        .with('c', (qb) => qb.insertInto('exhibitor_access_codes').columns(['code', 'exhibitor_id', 'full_access'])
+          .expression(sql`select c.code, x.id, c.full_access from x, (values (${accessCode}::text, true), (${scanningCode}::text, false)) as c(code, full_access)`))
+        .with('l', (qb) => qb.insertInto('exhibitor_tag_links').columns(['exhibitor_id', 'tag_id'])
+          .expression(sql`select x.id, t.tag_id from x, unnest(${[...new Set(tagIds)]}::int[]) as t(tag_id)`))
+        .selectFrom('x').select('id')
+        .executeTakeFirstOrThrow()
+      return (await findExhibitor(db, values.event_id, row.id))!
     } catch (err) {
       if (!isUniqueViolation(err) || attempt >= MAX_CODE_ATTEMPTS) throw err
     }
   }
 }
 
-/** Changes the given columns and, when `tagIds` is given, replaces the tag links. */
-export async function updateExhibitor (
-  db: Db,
-  exhibitor: Exhibitor,
-  values: ExhibitorUpdate,
-  tagIds: readonly number[] | undefined
-): Promise<ExhibitorWithTags> {
-  await db.transaction().execute(async (trx) => {
-    if (Object.keys(values).length > 0) {
-      await trx.updateTable('exhibitors').set(values).where('id', '=', exhibitor.id).execute()
-    }
-    if (tagIds !== undefined) {
-      await trx.deleteFrom('exhibitor_tag_links').where('exhibitor_id', '=', exhibitor.id).execute()
-      await linkTags(trx, exhibitor.id, tagIds)
-    }
-  })
-  return (await findExhibitor(db, exhibitor.event_id, exhibitor.id))!
+/** Changes the given columns of the exhibitor. */
+export async function updateExhibitor (db: Db, id: number, values: ExhibitorUpdate): Promise<void> {
+  if (Object.keys(values).length === 0) return
+  await db.updateTable('exhibitors').set(values).where('id', '=', id).execute()
+}
+
+/** Replaces the exhibitor's tag links (two statements: run it in a transaction). */
+export async function replaceTags (db: Db, exhibitorId: number, tagIds: readonly number[]): Promise<void> {
+  await db.deleteFrom('exhibitor_tag_links').where('exhibitor_id', '=', exhibitorId).execute()
+  const unique = [...new Set(tagIds)]
+  if (unique.length === 0) return
+  await db.insertInto('exhibitor_tag_links').values(unique.map((tagId) => ({ exhibitor_id: exhibitorId, tag_id: tagId }))).execute()
 }
 
 /**

@@ -1,14 +1,14 @@
 import type { Db } from '../database.js'
-import type { AttendeeSource, LeadField } from '../types.js'
+import type { AttendeeField, AttendeeInput } from '../types.js'
 
 /** A lead with what its attendee fields are computed from (position, order, item), from one query. */
-export interface LeadRow extends AttendeeSource {
+export interface LeadRow extends AttendeeInput {
   id: number
   rating: number | null
   tags: string[]
   notes: string
   first_upload: Date
-  data: LeadField[] | null
+  data: AttendeeField[] | null
   device_name: string | null
   device_uuid: string | null
   positionid: number

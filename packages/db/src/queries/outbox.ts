@@ -9,11 +9,11 @@ export interface PendingOutboxRow {
 
 /**
  * Relays one batch of pending outbox rows: takes the oldest pending rows of the given topics,
- * locked, hands them to `enqueue`, and marks them relayed in the same transaction once `enqueue`
- * resolved. `SKIP LOCKED` lets several relays run at once, each taking rows no other one holds; a
- * row marked by a relay that committed first no longer matches when another one reaches it. When
- * `enqueue` throws, the transaction rolls back and the rows stay pending for the next attempt.
- * Returns how many rows were relayed.
+ * locked, hands them to `enqueue`, and marks them relayed once `enqueue` resolved. Run it in a
+ * transaction (`db` one): the locks last until it ends. `SKIP LOCKED` lets several relays run at
+ * once, each taking rows no other one holds; a row marked by a relay that committed first no longer
+ * matches when another one reaches it. When `enqueue` throws, the transaction rolls back and the
+ * rows stay pending for the next attempt. Returns how many rows were relayed.
  */
 export async function relayBatch (
   db: Db,
@@ -22,22 +22,20 @@ export async function relayBatch (
   enqueue: (rows: PendingOutboxRow[]) => Promise<void>
 ): Promise<number> {
   if (topics.length === 0) return 0
-  return await db.transaction().execute(async (trx) => {
-    const rows = await trx.selectFrom('outbox').select(['id', 'topic', 'payload'])
-      .where('relayed_at', 'is', null)
-      .where('topic', 'in', [...topics])
-      .orderBy('id')
-      .limit(limit)
-      .forUpdate()
-      .skipLocked()
-      .execute()
-    if (rows.length === 0) return 0
-    await enqueue(rows)
-    await trx.updateTable('outbox').set({ relayed_at: sql`now()` })
-      .where('id', 'in', rows.map((row) => row.id))
-      .execute()
-    return rows.length
-  })
+  const rows = await db.selectFrom('outbox').select(['id', 'topic', 'payload'])
+    .where('relayed_at', 'is', null)
+    .where('topic', 'in', [...topics])
+    .orderBy('id')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute()
+  if (rows.length === 0) return 0
+  await enqueue(rows)
+  await db.updateTable('outbox').set({ relayed_at: sql`now()` })
+    .where('id', 'in', rows.map((row) => row.id))
+    .execute()
+  return rows.length
 }
 
 /** How many rows wait to be relayed (for metrics and tests). */

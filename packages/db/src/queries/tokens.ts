@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { sql } from 'kysely'
 import type { Db } from '../database.js'
 import type { Team } from '../types.js'
 
@@ -30,21 +31,26 @@ export interface TeamSpec {
   permissions: readonly TeamPermission[]
 }
 
-/** Creates the team, or updates the one of that name, with exactly these events and permissions. */
+/**
+ * Creates the team, or updates the one of that name, with exactly these events and permissions.
+ * One statement, so it is whole or not at all without a transaction of its own.
+ */
 export async function upsertTeam (db: Db, spec: TeamSpec): Promise<Team> {
-  return await db.transaction().execute(async (trx) => {
-    const flags = Object.fromEntries(TEAM_PERMISSIONS.map((p) => [p, spec.permissions.includes(p)]))
-    const team = await trx.insertInto('teams')
+  const flags = Object.fromEntries(TEAM_PERMISSIONS.map((p) => [p, spec.permissions.includes(p)]))
+  const eventIds = [...new Set(spec.eventIds)]
+  return await db
+    .with('t', (qb) => qb.insertInto('teams')
       .values({ organizer_id: spec.organizerId, name: spec.name, all_events: spec.allEvents, ...flags })
       .onConflict((oc) => oc.columns(['organizer_id', 'name']).doUpdateSet({ all_events: spec.allEvents, ...flags }))
-      .returningAll()
-      .executeTakeFirstOrThrow()
-    await trx.deleteFrom('team_events').where('team_id', '=', team.id).execute()
-    if (spec.eventIds.length > 0) {
-      await trx.insertInto('team_events').values(spec.eventIds.map((eventId) => ({ team_id: team.id, event_id: eventId }))).execute()
-    }
-    return team
-  })
+      .returningAll())
+    .with('d', (qb) => qb.deleteFrom('team_events')
+      .where('team_id', 'in', qb.selectFrom('t').select('t.id'))
+      .where(sql<boolean>`event_id <> all(${eventIds}::int[])`))
+    .with('i', (qb) => qb.insertInto('team_events').columns(['team_id', 'event_id'])
+      .expression(sql`select t.id, e.event_id from t, unnest(${eventIds}::int[]) as e(event_id)`)
+      .onConflict((oc) => oc.doNothing()))
+    .selectFrom('t').selectAll()
+    .executeTakeFirstOrThrow()
 }
 
 /** Stores a new token for the team and returns it in clear: the only time it is seen. */

@@ -74,21 +74,16 @@ export async function checkCodes (db: Db, eventId: number, codes: string[], exce
 const INSERT_CHUNK = 1000
 
 /**
- * Inserts the vouchers and returns them in input order. Many rows are inserted in chunks inside one
- * transaction (the caller's, when `db` is one), so a batch is stored whole or not at all.
+ * Inserts the vouchers and returns them in input order. Many rows go in chunks: run it in a
+ * transaction so a batch is stored whole or not at all.
  */
-export async function createVouchers (db: Db, rows: NewVoucher[]): Promise<Voucher[]> {
-  if (rows.length === 0) return []
-  const insert = async (trx: Db) => {
-    const created: Voucher[] = []
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      created.push(...await trx.insertInto('vouchers').values(rows.slice(i, i + INSERT_CHUNK)).returningAll().execute())
-    }
-    // Ids come from one sequence in insertion order; RETURNING's order is not promised.
-    return created.sort((a, b) => a.id - b.id)
+export async function createVouchers (db: Db, rows: readonly NewVoucher[]): Promise<Voucher[]> {
+  const created: Voucher[] = []
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    created.push(...await db.insertInto('vouchers').values(rows.slice(i, i + INSERT_CHUNK)).returningAll().execute())
   }
-  if (rows.length <= INSERT_CHUNK || db.isTransaction) return await insert(db)
-  return await db.transaction().execute(insert)
+  // Ids come from one sequence in insertion order; RETURNING's order is not promised.
+  return created.sort((a, b) => a.id - b.id)
 }
 
 export async function updateVoucher (db: Db, id: number, values: VoucherUpdate): Promise<Voucher> {

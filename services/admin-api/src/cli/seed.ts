@@ -2,6 +2,7 @@ import {
   generateAccessCode, generateOrderCode, generatePseudonymizationId, generateSecret, generateVoucherCode,
   isUniqueViolation, queries, type Db
 } from '@showfloor/db'
+import { displayName, type NameParts } from '@showfloor/schemas'
 
 // Demo data for a newcomer to try both APIs with. Written straight into the tables so it depends on
 // nothing but the data model.
@@ -25,13 +26,9 @@ export interface DemoSummary {
 
 interface Person { salutation?: string, title?: string, given: string, family: string }
 
-function nameParts (p: Person): string {
+function nameParts (p: Person): NameParts {
   const parts = { _scheme: NAME_SCHEME, salutation: p.salutation, title: p.title, given_name: p.given, family_name: p.family }
-  return JSON.stringify(Object.fromEntries(Object.entries(parts).filter(([, v]) => v)))
-}
-
-function displayName (p: Person): string {
-  return [p.title, p.given, p.family].filter((v) => v).join(' ')
+  return Object.fromEntries(Object.entries(parts).filter((entry): entry is [string, string] => Boolean(entry[1])))
 }
 
 interface Attendee extends Person {
@@ -233,8 +230,8 @@ async function insertDemoEvent (trx: Db, organizerId: number): Promise<number> {
       positionid: index + 1,
       item_id: items[a.item].id,
       price: prices[index],
-      attendee_name_parts: nameParts(a),
-      attendee_name: displayName(a),
+      attendee_name_parts: JSON.stringify(nameParts(a)),
+      attendee_name: displayName(nameParts(a)),
       attendee_email: a.email || null,
       company: a.company,
       street: a.street ?? null,
@@ -257,7 +254,7 @@ async function insertDemoEvent (trx: Db, organizerId: number): Promise<number> {
       event_id: event.id,
       name: e.name,
       internal_id: e.internal_id,
-      contact_name_parts: nameParts(e.contact),
+      contact_name_parts: JSON.stringify(nameParts(e.contact)),
       contact_email: e.email,
       contact_cc_email: e.cc ?? null,
       booth: e.booth,

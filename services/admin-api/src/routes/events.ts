@@ -5,7 +5,8 @@ import {
   EventCreateSchema, EventListQuery, EventParams, EventSchema, EventUpdateSchema, OrganizerParams, Paginated,
   errorResponses, eventListFilter, isoDateTime, type EventBody
 } from '@showfloor/schemas'
-import { fieldError, forbidden, invalid, paginate } from '@showfloor/http'
+import { invalid, paginate } from '@showfloor/http'
+import { createEvent, deleteEvent, updateEvent } from '../domain/events.js'
 
 export function serializeEvent (event: Event): EventBody {
   return {
@@ -20,32 +21,7 @@ export function serializeEvent (event: Event): EventBody {
   }
 }
 
-function validTimeZone (zone: string): boolean {
-  try {
-    return new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone !== ''
-  } catch {
-    return false
-  }
-}
-
-function checkDates (dateFrom: string | Date, dateTo: string | Date | null | undefined) {
-  if (dateTo != null && new Date(dateTo) < new Date(dateFrom)) {
-    // pretix checks the dates together, so the error is not one field's.
-    throw invalid({ non_field_errors: ['The event cannot end before it starts.'] })
-  }
-}
-
-function checkCommon (body: { timezone?: string, has_subevents?: boolean }) {
-  const errors: Record<string, string[]> = {}
-  if (body.timezone !== undefined && !validTimeZone(body.timezone)) errors.timezone = [`"${body.timezone}" is not a valid choice.`]
-  if (body.has_subevents === true) errors.has_subevents = ['Event series are not supported.']
-  if (Object.keys(errors).length > 0) throw invalid(errors)
-}
-
 const tags = ['Events']
-
-// pretix's words, advice included, though events here have no `live` switch to set.
-const EVENT_HAS_ORDERS = 'The event can not be deleted as it already contains orders. Please set \'live\' to false to hide the event and take the shop offline instead.'
 
 export const events: FastifyPluginAsyncTypebox = async (app) => {
   const base = () => app.config.PUBLIC_ADMIN_URL
@@ -69,22 +45,7 @@ export const events: FastifyPluginAsyncTypebox = async (app) => {
     config: { permission: 'can_create_events' },
     schema: { tags, summary: 'Create an event', params: OrganizerParams, body: EventCreateSchema, response: { 201: EventSchema, ...errorResponses } }
   }, async (request, reply) => {
-    const body = request.body
-    checkCommon(body)
-    checkDates(body.date_from, body.date_to)
-    if (await queries.events.findEvent(app.db, request.organizer.id, body.slug)) {
-      throw fieldError('slug', 'This slug has already been used for a different event.')
-    }
-    const event = await queries.events.createEvent(app.db, {
-      organizer_id: request.organizer.id,
-      slug: body.slug,
-      name: JSON.stringify(body.name),
-      date_from: body.date_from,
-      date_to: body.date_to ?? null,
-      currency: body.currency,
-      locale: body.locale,
-      timezone: body.timezone
-    }, request.auth.team)
+    const event = await createEvent(app.db, request.organizer.id, request.auth.team, request.body)
     return reply.code(201).send(serializeEvent(event))
   })
 
@@ -92,19 +53,7 @@ export const events: FastifyPluginAsyncTypebox = async (app) => {
     config: { permission: 'can_change_event_settings' },
     schema: { tags, summary: 'Update an event', params: EventParams, body: EventUpdateSchema, response: { 200: EventSchema, ...errorResponses } }
   }, async (request) => {
-    const body = request.body
-    const event = request.event
-    checkCommon(body)
-    if (body.slug !== undefined && body.slug !== event.slug) throw fieldError('slug', 'The event slug cannot be changed.')
-    checkDates(body.date_from ?? event.date_from, body.date_to === undefined ? event.date_to : body.date_to)
-    const updated = await queries.events.updateEvent(app.db, event.id, {
-      ...(body.name !== undefined && { name: JSON.stringify(body.name) }),
-      ...(body.date_from !== undefined && { date_from: body.date_from }),
-      ...(body.date_to !== undefined && { date_to: body.date_to }),
-      ...(body.currency !== undefined && { currency: body.currency }),
-      ...(body.locale !== undefined && { locale: body.locale }),
-      ...(body.timezone !== undefined && { timezone: body.timezone })
-    })
+    const updated = await updateEvent(app.db, request.event, request.body)
     return serializeEvent(updated)
   })
 
@@ -112,10 +61,7 @@ export const events: FastifyPluginAsyncTypebox = async (app) => {
     config: { permission: 'can_change_event_settings' },
     schema: { tags, summary: 'Delete an event', params: EventParams, response: { 204: Type.Null(), ...errorResponses } }
   }, async (request, reply) => {
-    if (await queries.events.eventHasOrders(app.db, request.event.id)) {
-      throw forbidden(EVENT_HAS_ORDERS)
-    }
-    await queries.events.deleteEvent(app.db, request.event.id)
+    await deleteEvent(app.db, request.event.id)
     return await reply.code(204).send(null)
   })
 }

@@ -1,11 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { queries } from '@showfloor/db'
+import { queries, type Item } from '@showfloor/db'
 import {
   EventParams, ItemCreateSchema, ItemListQuery, ItemParams, ItemSchema, ItemUpdateSchema, Paginated,
-  errorResponses, parseDecimal, serializeItem
+  decimal, errorResponses, parseDecimal, type ItemBody
 } from '@showfloor/schemas'
 import { HttpError, invalid, notFound, paginate } from '@showfloor/http'
+
+export function serializeItem (item: Item): ItemBody {
+  return { id: item.id, name: item.name, default_price: decimal(item.default_price), active: item.active }
+}
 
 function nameErrors (name: Record<string, string>): string[] {
   const texts = Object.values(name)

@@ -1,105 +1,51 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { queries } from '@showfloor/db'
+import { queries, type OrderPosition } from '@showfloor/db'
 import {
-  EventParams, OrderCodeParams, OrderCreateSchema, OrderSchema, PageQuery, Paginated,
-  attendeeNameFromParts, errorResponses, serializeOrder,
-  type OrderBody, type OrderCreate, type OrderPositionCreate
+  EventParams, OrderCodeParams, OrderCreateSchema, OrderSchema, PageQuery, Paginated, errorResponses, isoDateTime,
+  type OrderBody, type OrderPositionBody
 } from '@showfloor/schemas'
-import { HttpError, invalid, notFound, paginate } from '@showfloor/http'
+import { notFound, paginate } from '@showfloor/http'
+import { cancelOrder, createOrder } from '../domain/orders.js'
 
-type PositionErrors = queries.orders.PositionErrors
+type OrderWithPositions = queries.orders.OrderWithPositions
 
-/** A price as a canonical decimal string, or an error message (pretix's DecimalField rules). */
-function normalizePrice (value: string | number): string | { error: string } {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) return { error: 'A valid number is required.' }
-    const cents = Math.round(value * 100)
-    if (Math.abs(cents - value * 100) > 1e-6) return { error: 'Ensure that there are no more than 2 decimal places.' }
-    if (Math.abs(cents) >= 1e13) return { error: 'Ensure that there are no more than 13 digits in total.' }
-    return (cents / 100).toFixed(2)
-  }
-  // The schema's pattern already limits strings to 11 digits and 2 decimals.
-  const [whole, frac = ''] = value.split('.')
-  return `${whole}.${frac.padEnd(2, '0')}`
-}
-
-/** Checks that need no database, then the position in the form the query takes. */
-function readPosition (p: OrderPositionCreate, errors: PositionErrors): queries.orders.NewOrderPosition {
-  const add = (field: string, message: string) => { (errors[field] ??= []).push(message) }
-  if (p.variation != null) add('variation', 'You cannot specify a variation for this item.')
-  if (p.subevent != null) add('subevent', 'You cannot set a subevent for this event.')
-  if (p.addon_to != null) add('addon_to', 'Add-on products are not supported.')
-
-  let price: string | null = null
-  if (p.price != null) {
-    const normalized = normalizePrice(p.price)
-    if (typeof normalized === 'string') price = normalized
-    else add('price', normalized.error)
-  }
-
-  const name = p.attendee_name?.trim() || null
-  const parts = p.attendee_name_parts ?? {}
-  if (name !== null && Object.keys(parts).length > 0) {
-    add('attendee_name', 'Do not specify attendee_name if you specified attendee_name_parts.')
-  }
-  const storedParts = name !== null ? { _legacy: name } : parts
-
-  // pretix takes a string in `voucher` as a code; this system also takes an id there.
-  let voucher: queries.orders.NewOrderPosition['voucher'] = null
-  let voucherField: 'voucher' | 'voucher_code' = 'voucher'
-  if (p.voucher != null && p.voucher_code != null) {
-    add('voucher_code', 'Do not specify voucher_code if you specified voucher.')
-  } else if (p.voucher != null) {
-    voucher = typeof p.voucher === 'number' ? { id: p.voucher } : { code: p.voucher }
-  } else if (p.voucher_code != null) {
-    voucher = { code: p.voucher_code }
-    voucherField = 'voucher_code'
-  }
-
+/** One position in pretix's wire format; `orderCode` is the code of the order it belongs to. */
+function serializeOrderPosition (position: OrderPosition, orderCode: string): OrderPositionBody {
   return {
-    item: p.item,
-    price,
-    attendee_name_parts: storedParts,
-    attendee_name: attendeeNameFromParts(storedParts),
-    attendee_email: p.attendee_email ?? null,
-    company: p.company ?? null,
-    street: p.street ?? null,
-    zipcode: p.zipcode ?? null,
-    city: p.city ?? null,
-    country: p.country ?? null,
-    secret: p.secret ?? null,
-    voucher,
-    voucherField,
-    answers: (p.answers ?? []).map((a) => ({ question_identifier: a.question_identifier, question: a.question ?? '', answer: a.answer }))
+    id: position.id,
+    order: orderCode,
+    positionid: position.positionid,
+    item: position.item_id,
+    variation: null,
+    price: position.price,
+    attendee_name: position.attendee_name,
+    attendee_name_parts: position.attendee_name_parts ?? {},
+    attendee_email: position.attendee_email,
+    company: position.company,
+    street: position.street,
+    zipcode: position.zipcode,
+    city: position.city,
+    country: position.country,
+    secret: position.secret,
+    pseudonymization_id: position.pseudonymization_id,
+    voucher: position.voucher_id,
+    subevent: null,
+    addon_to: null,
+    answers: (position.answers ?? []).map((a) => ({ question_identifier: a.question_identifier, question: a.question, answer: a.answer }))
   }
 }
 
-function readOrder (body: OrderCreate, eventId: number, eventLocale: string): queries.orders.NewOrder {
-  const errors: PositionErrors[] = body.positions.map(() => ({}))
-  const positions = body.positions.map((p, i) => readPosition(p, errors[i]))
-
-  // Position ids are optional, but when sent, every position has one and they count up from 1.
-  if (body.positions.some((p) => p.positionid !== undefined)) {
-    body.positions.forEach((p, i) => {
-      if (p.positionid === undefined) (errors[i].positionid ??= []).push('If you set position IDs manually, you need to do so for all positions.')
-      else if (p.positionid !== i + 1) (errors[i].positionid ??= []).push('Position IDs need to be consecutive.')
-    })
-  }
-  const seen = new Set<string>()
-  body.positions.forEach((p, i) => {
-    if (p.secret === undefined) return
-    if (seen.has(p.secret)) (errors[i].secret ??= []).push('You cannot assign a position secret that already exists.')
-    seen.add(p.secret)
-  })
-  if (errors.some((e) => Object.keys(e).length > 0)) throw invalid({ positions: errors })
-
+/** An order with its positions (in positionid order) in pretix's wire format. */
+function serializeOrder (order: OrderWithPositions, eventSlug: string): OrderBody {
   return {
-    eventId,
-    status: body.status ?? 'n',
-    email: body.email ?? null,
-    locale: body.locale ?? eventLocale,
-    datetime: body.datetime,
-    positions
+    code: order.code,
+    status: order.status,
+    event: eventSlug,
+    email: order.email,
+    locale: order.locale,
+    datetime: isoDateTime(order.datetime),
+    total: order.total,
+    positions: order.positions.map((p) => serializeOrderPosition(p, order.code))
   }
 }
 
@@ -107,8 +53,6 @@ const tags = ['Orders']
 
 export const orders: FastifyPluginAsyncTypebox = async (app) => {
   const base = () => app.config.PUBLIC_ADMIN_URL
-  const serialize = (order: queries.orders.OrderWithPositions, eventSlug: string): OrderBody =>
-    serializeOrder(order, eventSlug, order.positions)
 
   app.get('/', {
     config: { permission: 'can_view_orders' },
@@ -117,7 +61,7 @@ export const orders: FastifyPluginAsyncTypebox = async (app) => {
     const event = request.event
     const count = await queries.orders.countOrders(app.db, event.id)
     return await paginate(request, base(), count, async (page) =>
-      (await queries.orders.listOrders(app.db, event.id, page.size, page.offset)).map((o) => serialize(o, event.slug)))
+      (await queries.orders.listOrders(app.db, event.id, page.size, page.offset)).map((o) => serializeOrder(o, event.slug)))
   })
 
   app.get('/:code/', {
@@ -126,28 +70,19 @@ export const orders: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const order = await queries.orders.findOrder(app.db, request.event.id, request.params.code)
     if (!order) throw notFound()
-    return serialize(order, request.event.slug)
+    return serializeOrder(order, request.event.slug)
   })
 
   app.post('/', {
     config: { permission: 'can_change_orders' },
     schema: { tags, summary: 'Create an order', params: EventParams, body: OrderCreateSchema, response: { 201: OrderSchema, ...errorResponses } }
   }, async (request, reply) => {
-    const event = request.event
-    const result = await queries.orders.createOrder(app.db, readOrder(request.body, event.id, event.locale))
-    if (result.errors) throw invalid(result.errors)
-    return reply.code(201).send(serialize(result.order, event.slug))
+    const order = await createOrder(app.db, request.event, request.body)
+    return reply.code(201).send(serializeOrder(order, request.event.slug))
   })
 
   app.post('/:code/mark_canceled/', {
     config: { permission: 'can_change_orders' },
     schema: { tags, summary: 'Cancel an order (frees its voucher redemptions)', params: OrderCodeParams, response: { 200: OrderSchema, ...errorResponses } }
-  }, async (request) => {
-    const event = request.event
-    const order = await queries.orders.findOrder(app.db, event.id, request.params.code)
-    if (!order) throw notFound()
-    const canceled = await queries.orders.cancelOrder(app.db, order.id)
-    if (!canceled) throw new HttpError(400, { detail: 'The order is not allowed to be canceled.' })
-    return serialize(canceled, event.slug)
-  })
+  }, async (request) => serializeOrder(await cancelOrder(app.db, request.event.id, request.params.code), request.event.slug))
 }
