@@ -1,8 +1,6 @@
-import pg from 'pg'
 import type { Db } from '../database.js'
-import { poolOf } from '../database.js'
 import { sql } from 'kysely'
-import { prepared } from '../prepared.js'
+import { prepared, runTogether } from '../prepared.js'
 import type { LeadField } from '../types.js'
 
 // A named (prepared) statement: a backlog of thousands of jobs runs it once per lead, and planning
@@ -34,26 +32,38 @@ export async function loadLeadSource (db: Db, leadId: number): Promise<LeadSourc
   return row
 }
 
-function integer (value: number): string {
-  if (!Number.isSafeInteger(value)) throw new Error(`not an integer: ${value}`)
-  return String(value)
-}
+const storeData = prepared('showfloor_store_lead_data', (db, p: { leadId: number, data: string }) => db
+  .updateTable('leads')
+  .set({ data: p.data, enriched_at: sql<Date>`now()` })
+  .where('id', '=', p.leadId))
+
+const lockExhibitor = prepared('showfloor_lock_exhibitor', (db, p: { exhibitorId: number }) => db
+  .selectFrom('exhibitors')
+  .select('id')
+  .where('id', '=', p.exhibitorId)
+  .forUpdate())
+
+const recount = prepared('showfloor_recount_leads', (db, p: { exhibitorId: number }) => db
+  .updateTable('exhibitors')
+  .set((eb) => ({
+    lead_count: eb.selectFrom('leads').select(eb.fn.countAll<number>().as('count')).where('exhibitor_id', '=', p.exhibitorId)
+  }))
+  .where('id', '=', p.exhibitorId))
 
 /**
  * Stores the lead's snapshot and recounts its exhibitor's leads, in one transaction and one round
  * trip. The exhibitor row is locked first, and the count is a statement of its own after that,
  * which under READ COMMITTED sees every lead committed before the lock was granted: two jobs of
- * one exhibitor cannot leave an older count behind a newer one. (Several statements in one simple
- * query run as one transaction, but each takes its own snapshot; such a query takes no parameters,
- * so the values are written as literals: two integers and an escaped JSON string.) False when the
- * lead was deleted meanwhile; the count is still brought up to date then.
+ * one exhibitor cannot leave an older count behind a newer one. (One statement would count with
+ * the snapshot it took before waiting for the lock; so the three go as one batch, see
+ * `runTogether`.) False when the lead was deleted meanwhile; the count is still brought up to
+ * date then.
  */
 export async function storeEnrichment (db: Db, leadId: number, exhibitorId: number, data: LeadField[]): Promise<boolean> {
-  const lead = integer(leadId)
-  const exhibitor = integer(exhibitorId)
-  const results = await poolOf(db).query(`
-    update leads set data = ${pg.escapeLiteral(JSON.stringify(data))}::jsonb, enriched_at = now() where id = ${lead};
-    select 1 from exhibitors where id = ${exhibitor} for update;
-    update exhibitors set lead_count = (select count(*) from leads where exhibitor_id = ${exhibitor}) where id = ${exhibitor}`) as unknown as pg.QueryResult[]
-  return results[0].rowCount === 1
+  const [stored] = await runTogether(db, [
+    storeData.bind({ leadId, data: JSON.stringify(data) }),
+    lockExhibitor.bind({ exhibitorId }),
+    recount.bind({ exhibitorId })
+  ])
+  return stored === 1
 }
