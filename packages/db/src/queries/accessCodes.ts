@@ -1,30 +1,16 @@
 import type { Db } from '../database.js'
-import { poolOf } from '../database.js'
+import { prepared } from '../prepared.js'
 
-export interface ExhibitorSession {
-  exhibitorId: number
-  eventId: number
-  fullAccess: boolean
-  name: string
-  booth: string | null
-  locale: string
-  allowLeadScanning: boolean
-  allowLeadAccess: boolean
-  allowVoucherAccess: boolean
-  scopeByDevice: boolean
-}
+const find = prepared('showfloor_find_access_code', (db, p: { code: string }) => db
+  .selectFrom('exhibitor_access_codes as c')
+  .innerJoin('exhibitors as e', 'e.id', 'c.exhibitor_id')
+  .select(['c.full_access', 'e.id', 'e.event_id', 'e.name', 'e.booth', 'e.locale', 'e.allow_lead_scanning',
+    'e.allow_lead_access', 'e.allow_voucher_access', 'e.lead_scanning_scope_by_device'])
+  .where('c.code', '=', p.code))
 
-const FIND = `
-  select c.full_access, e.id, e.event_id, e.name, e.booth, e.locale, e.allow_lead_scanning,
-         e.allow_lead_access, e.allow_voucher_access, e.lead_scanning_scope_by_device
-  from exhibitor_access_codes c join exhibitors e on e.id = c.exhibitor_id
-  where c.code = $1`
+type Row = Awaited<ReturnType<typeof find>>[number]
 
-/** The exhibitor an App API code belongs to (either kind), by the codes' primary key. */
-export async function findByAccessCode (db: Db, code: string): Promise<ExhibitorSession | undefined> {
-  const { rows } = await poolOf(db).query({ name: 'showfloor_find_access_code', text: FIND, values: [code] })
-  const row = rows[0]
-  if (!row) return undefined
+function session (row: Row) {
   return {
     exhibitorId: row.id,
     eventId: row.event_id,
@@ -37,4 +23,12 @@ export async function findByAccessCode (db: Db, code: string): Promise<Exhibitor
     allowVoucherAccess: row.allow_voucher_access,
     scopeByDevice: row.lead_scanning_scope_by_device
   }
+}
+
+export type ExhibitorSession = ReturnType<typeof session>
+
+/** The exhibitor an App API code belongs to (either kind), by the codes' primary key. */
+export async function findByAccessCode (db: Db, code: string): Promise<ExhibitorSession | undefined> {
+  const [row] = await find(db, { code })
+  return row === undefined ? undefined : session(row)
 }

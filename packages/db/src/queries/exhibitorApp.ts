@@ -1,94 +1,74 @@
 import { sql } from 'kysely'
 import type { Db } from '../database.js'
-import { poolOf } from '../database.js'
-import type { AttendeeSource } from '../types.js'
+import { prepared } from '../prepared.js'
 
 // What the App API reads for one exhibitor: its event's profile and its vouchers (its leads are
 // read with the admin API's query in leads.ts).
 
-const PROFILE = `
-  select e.name, e.slug, e.date_from, e.date_to, e.timezone, o.slug as organizer, s.allow_notes, s.lead_tags,
-         s.lead_fields, s.imprint_url, s.privacy_url, s.help_url, s.terms_url, s.logo_url
-  from events e join organizers o on o.id = e.organizer_id join exhibitor_settings s on s.event_id = e.id
-  where e.id = $1`
+const profile = prepared('showfloor_event_profile', (db, p: { eventId: number }) => db
+  .selectFrom('events as e')
+  .innerJoin('organizers as o', 'o.id', 'e.organizer_id')
+  .innerJoin('exhibitor_settings as s', 's.event_id', 'e.id')
+  .select(['e.name', 'e.slug', 'e.date_from', 'e.date_to', 'e.timezone', 'o.slug as organizer', 's.allow_notes', 's.lead_tags',
+    's.lead_fields', 's.imprint_url', 's.privacy_url', 's.help_url', 's.terms_url', 's.logo_url'])
+  .where('e.id', '=', p.eventId))
 
-export interface EventProfile {
-  name: Record<string, string>
-  slug: string
-  date_from: Date
-  date_to: Date | null
-  timezone: string
-  organizer: string
-  allow_notes: boolean
-  lead_tags: string[]
-  lead_fields: string[]
-  imprint_url: string | null
-  privacy_url: string | null
-  help_url: string | null
-  terms_url: string | null
-  logo_url: string | null
-}
+export type EventProfile = Awaited<ReturnType<typeof profile>>[number]
 
 export async function eventProfile (db: Db, eventId: number): Promise<EventProfile> {
-  const { rows } = await poolOf(db).query({ name: 'showfloor_event_profile', text: PROFILE, values: [eventId] })
-  return rows[0]
+  const [row] = await profile(db, { eventId })
+  return row
 }
 
-/** The columns every attendee-fields computation needs, for a query joining op (position), o (order), i (item). */
-const attendeeColumns = [
-  'op.attendee_name_parts', 'op.attendee_name', 'op.attendee_email', 'op.company', 'op.street', 'op.zipcode',
-  'op.city', 'op.country', 'op.answers', 'o.code as order_code', 'o.email as order_email', 'i.name as item_name'
-] as const
+const count = prepared('showfloor_app_count_vouchers', (db, p: { exhibitorId: number }) => db
+  .selectFrom('exhibitor_vouchers as ev')
+  .innerJoin('vouchers as v', 'v.id', 'ev.voucher_id')
+  .select((eb) => eb.fn.countAll<number>().as('count'))
+  .where('ev.exhibitor_id', '=', p.exhibitorId))
 
-export interface AppVoucherRow {
-  id: number
-  code: string
-  max_usages: number
-  redeemed: number
-  valid_until: Date | null
-  tag: string
-  exhibitor_comment: string
-  item_name: Record<string, string> | null
-  price_mode: string
-  value: string | null
-}
-
-export interface RedemptionRow extends AttendeeSource {
-  voucher_id: number
-  order_datetime: Date
+export async function countVouchers (db: Db, exhibitorId: number): Promise<number> {
+  const [row] = await count(db, { exhibitorId })
+  return row.count
 }
 
 function exhibitorVouchers (db: Db, exhibitorId: number) {
   return db.selectFrom('exhibitor_vouchers as ev')
     .innerJoin('vouchers as v', 'v.id', 'ev.voucher_id')
-    .where('ev.exhibitor_id', '=', exhibitorId)
-}
-
-export async function countVouchers (db: Db, exhibitorId: number): Promise<number> {
-  const row = await exhibitorVouchers(db, exhibitorId).select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow()
-  return Number(row.count)
-}
-
-/** A page of the exhibitor's vouchers (or the one with `voucherId`), by voucher id. */
-export async function listVouchers (db: Db, exhibitorId: number, page: { limit: number, offset: number } | { voucherId: number }): Promise<AppVoucherRow[]> {
-  let query = exhibitorVouchers(db, exhibitorId)
     .leftJoin('items as i', 'i.id', 'v.item_id')
     .select(['v.id', 'v.code', 'v.max_usages', 'v.redeemed', 'v.valid_until', 'v.tag', 'ev.exhibitor_comment',
       'i.name as item_name', 'v.price_mode', 'v.value'])
-    .orderBy('v.id')
-  query = 'voucherId' in page ? query.where('v.id', '=', page.voucherId) : query.limit(page.limit).offset(page.offset)
-  return await query.execute() as AppVoucherRow[]
+    .where('ev.exhibitor_id', '=', exhibitorId)
 }
+
+const page = prepared('showfloor_app_voucher_page', (db, p: { exhibitorId: number, limit: number, offset: number }) =>
+  exhibitorVouchers(db, p.exhibitorId).orderBy('v.id').limit(p.limit).offset(p.offset))
+
+const one = prepared('showfloor_app_voucher', (db, p: { exhibitorId: number, voucherId: number }) =>
+  exhibitorVouchers(db, p.exhibitorId).where('v.id', '=', p.voucherId))
+
+export type AppVoucherRow = Awaited<ReturnType<typeof page>>[number]
+
+/** A page of the exhibitor's vouchers (or the one with `voucherId`), by voucher id. */
+export async function listVouchers (db: Db, exhibitorId: number, query: { limit: number, offset: number } | { voucherId: number }): Promise<AppVoucherRow[]> {
+  return 'voucherId' in query ? await one(db, { exhibitorId, ...query }) : await page(db, { exhibitorId, ...query })
+}
+
+const used = prepared('showfloor_app_voucher_redemptions', (db, p: { voucherIds: number[] }) => db
+  .selectFrom('order_positions as op')
+  .innerJoin('orders as o', 'o.id', 'op.order_id')
+  .innerJoin('items as i', 'i.id', 'op.item_id')
+  .select(['op.voucher_id', 'o.datetime as order_datetime', 'op.attendee_name_parts', 'op.attendee_name', 'op.attendee_email',
+    'op.company', 'op.street', 'op.zipcode', 'op.city', 'op.country', 'op.answers', 'o.code as order_code',
+    'o.email as order_email', 'i.name as item_name'])
+  // One statement for any number of vouchers: the ids go as one array.
+  .where((eb) => eb('op.voucher_id', '=', eb.fn.any(eb.val(p.voucherIds))))
+  .where('o.status', '<>', sql.lit('c'))
+  .orderBy('op.id'))
+
+export type RedemptionRow = Awaited<ReturnType<typeof used>>[number]
 
 /** The order positions bought with these vouchers, with the order's date. */
 export async function redemptions (db: Db, voucherIds: number[]): Promise<RedemptionRow[]> {
   if (voucherIds.length === 0) return []
-  return await db.selectFrom('order_positions as op')
-    .innerJoin('orders as o', 'o.id', 'op.order_id')
-    .innerJoin('items as i', 'i.id', 'op.item_id')
-    .select(['op.voucher_id', 'o.datetime as order_datetime', ...attendeeColumns])
-    .where('op.voucher_id', 'in', voucherIds)
-    .where('o.status', '<>', sql.lit('c'))
-    .orderBy('op.id')
-    .execute() as RedemptionRow[]
+  return await used(db, { voucherIds })
 }

@@ -1,0 +1,136 @@
+import pg from 'pg'
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type Compilable } from 'kysely'
+import type { Db } from './database.js'
+import { poolOf } from './database.js'
+import type { Database } from './types.js'
+
+// Builds and compiles queries only; it never connects (Kysely's recipe for splitting building from running).
+const builder = new Kysely<Database>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler()
+  }
+})
+
+/** Stands in for an argument while the query is built; the builder binds it like any value. */
+class Param {
+  constructor (readonly key: string) {}
+}
+
+/** A statement with its arguments in place, as pg's query config takes it. */
+export interface BoundStatement { name: string, text: string, values: unknown[] }
+
+export interface Statement<P, R> {
+  (db: Db, args: P): Promise<R[]>
+  bind: (args: P) => BoundStatement
+}
+
+/**
+ * A query built and compiled once, at module load, and run as the named statement `name`, which
+ * PostgreSQL plans once per connection. `build` gets a builder (for the typed `Database`) and
+ * stand-ins for the arguments: reading `params.x` yields a marker typed as `P['x']` that the
+ * builder binds like a value, so compiling turns it into a `$n` placeholder. Each call then puts
+ * the arguments where their markers sit in the compiled parameter list; any other value the query
+ * binds is a constant. The rows' type is the query's result type.
+ */
+export function prepared<P extends object, R> (name: string, build: (db: Kysely<Database>, params: P) => Compilable<R>): Statement<P, R> {
+  const params = new Proxy({}, { get: (_, key) => new Param(String(key)) }) as P
+  const { sql: text, parameters } = build(builder, params).compile()
+  const slots = parameters.map((value) => value instanceof Param ? value : { value })
+  const bind = (args: P): BoundStatement =>
+    ({ name, text, values: slots.map((slot) => slot instanceof Param ? args[slot.key as keyof P] : slot.value) })
+  const run = async (db: Db, args: P): Promise<R[]> => {
+    const { rows } = await poolOf(db).query(bind(args))
+    return rows as R[]
+  }
+  return Object.assign(run, { bind })
+}
+
+// Named statements a batch has parsed, per connection (pg keeps its own record only for its queries).
+const parsedByBatches = new WeakMap<pg.Connection, Set<string>>()
+
+/** Only scalars: what the batches here bind (pg's own query turns arrays into PostgreSQL arrays). */
+function scalar (value: unknown): string | null {
+  if (value === null || value === undefined) return null
+  if (value instanceof Date) return value.toISOString()
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value)
+  throw new TypeError('a batch binds scalars only')
+}
+
+/**
+ * Statements sent together and answered together (one round trip), under one Sync of the extended
+ * protocol: they form one implicit transaction, and an error in one rolls all back. Under READ
+ * COMMITTED each takes its own snapshot when it starts, so a statement sees what committed while an
+ * earlier one of the batch waited for a lock. pg hands it the server's answers as it does its own
+ * queries; it keeps the row counts only.
+ */
+class Batch implements pg.Submittable {
+  private readonly counts: number[] = []
+  private parsing: string[] = []
+  private parsed = new Set<string>()
+
+  constructor (
+    private readonly statements: Array<{ name: string, text: string, values: Array<string | null> }>,
+    private readonly callback: (err: Error | null, counts: number[]) => void
+  ) {}
+
+  submit (connection: pg.Connection): void {
+    this.parsed = parsedByBatches.get(connection) ?? new Set<string>()
+    parsedByBatches.set(connection, this.parsed)
+    connection.stream.cork()
+    try {
+      for (const { name, text, values } of this.statements) {
+        if (!this.parsed.has(name)) {
+          // A batch that failed may have left the statement parsed; closing a missing one is no error.
+          connection.close({ type: 'S', name }, true)
+          connection.parse({ name, text, types: [] }, true)
+          this.parsing.push(name)
+        }
+        connection.bind({ statement: name, values }, true)
+        connection.execute({}, true)
+      }
+      connection.sync()
+    } finally {
+      connection.stream.uncork()
+    }
+  }
+
+  handleCommandComplete (msg: { text: string }): void {
+    this.counts.push(Number(msg.text.split(' ').at(-1)))
+  }
+
+  handleReadyForQuery (): void {
+    for (const name of this.parsing) this.parsed.add(name)
+    this.callback(null, this.counts)
+  }
+
+  handleError (err: Error): void {
+    this.callback(err, [])
+  }
+
+  handleRowDescription (): void {}
+  handleDataRow (): void {}
+  handleEmptyQuery (): void {}
+  handlePortalSuspended (): void {}
+}
+
+/** Runs the statements in one round trip and one transaction (see `Batch`); resolves with their row counts. */
+export async function runTogether (db: Db, statements: BoundStatement[]): Promise<number[]> {
+  // Mapped before anything is sent: a value that cannot go must not leave half a batch on the wire.
+  const batch = statements.map((statement) => ({ ...statement, values: statement.values.map(scalar) }))
+  const client = await poolOf(db).connect()
+  try {
+    const counts = await new Promise<number[]>((resolve, reject) => {
+      client.query(new Batch(batch, (err, counts) => { if (err) reject(err); else resolve(counts) }))
+    })
+    client.release()
+    return counts
+  } catch (err) {
+    // As pg's pool.query does, a client whose query failed is not reused.
+    client.release(true)
+    throw err
+  }
+}
