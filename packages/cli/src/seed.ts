@@ -2,6 +2,7 @@ import {
   generateAccessCode, generateOrderCode, generatePseudonymizationId, generateSecret, generateVoucherCode,
   isUniqueViolation, queries, type Db
 } from '@showfloor/db'
+import { NAME_SCHEME } from '@showfloor/schemas'
 
 // Demo data for a newcomer to try both APIs with. Written straight into the tables so it depends on
 // nothing but the data model.
@@ -9,7 +10,6 @@ import {
 const ORGANIZER = { slug: 'demo', name: 'Demo Organizer' }
 const EVENT = { slug: 'democon', name: { en: 'Demo Conference 2026', de: 'Demo-Konferenz 2026' } }
 const TEAM = 'Demo administrators'
-const NAME_SCHEME = 'salutation_title_given_family'
 
 export interface DemoUrls { adminApi: string, appApi: string }
 
