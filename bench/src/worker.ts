@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { sql } from 'kysely'
 import { createDb, queries } from '@showfloor/db'
+import { removePrefix as removeKeys, startSmtpSink } from '@showfloor/db/testing'
 import { JOBS, QUEUES } from '@showfloor/schemas'
 import { benchDatabase, seedShow } from './seed.js'
 import { ratio, type Benchmark, type Row } from './table.js'
@@ -9,14 +10,7 @@ import { ratio, type Benchmark, type Row } from './table.js'
 import * as worker from '@showfloor/worker'
 
 type Closable = worker.Closable
-interface SinkModule {
-  startSmtpSink: (options: { countOnly?: boolean }) => Promise<{ url: string, messages: unknown[], close: () => Promise<void> }>
-}
-interface QueueSupport { removePrefix: (url: string, prefix: string) => Promise<void> }
-// The SMTP sink and the Redis clean-up are the worker's test support (services/worker/test/support).
-const support = async <T> (file: string): Promise<T> => await import(new URL(`../../services/worker/test/support/${file}`, import.meta.url).href) as T
-const loadSink = async (): Promise<SinkModule> => await support<SinkModule>('smtpSink.js')
-const removePrefix = async (prefix: string): Promise<void> => { await (await support<QueueSupport>('queues.js')).removePrefix(redisUrl, prefix) }
+const removePrefix = async (prefix: string): Promise<void> => { await removeKeys(redisUrl, prefix) }
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const noop = () => {}
@@ -59,7 +53,6 @@ async function closeAll (closables: Closable[]): Promise<void> {
 export const workerEmail: Benchmark = {
   name: 'worker-email',
   async run (): Promise<Row[]> {
-    const { startSmtpSink } = await loadSink()
     const bench = await benchDatabase('email')
     const db = createDb(bench.url, { max: 10 })
     const sink = await startSmtpSink({ countOnly: true })

@@ -78,3 +78,13 @@ export const WorkerEnv = Type.Object({
   ...Operations
 })
 export type WorkerEnv = Static<typeof WorkerEnv>
+
+/** The command line: only what it reads (the database, and the URLs the demo seeder prints). */
+export const CliEnv = Type.Object({
+  DATABASE_URL: PostgresUrl,
+  ADMIN_API_PORT: Port(8001),
+  APP_API_PORT: Port(8002),
+  PUBLIC_ADMIN_URL: PublicUrl,
+  PUBLIC_APP_URL: PublicUrl
+})
+export type CliEnv = Static<typeof CliEnv>

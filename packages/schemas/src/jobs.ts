@@ -5,9 +5,6 @@ import { Value } from '@sinclair/typebox/value'
 // carry ids only; the worker reads everything else (addresses, codes, texts) from PostgreSQL when it
 // runs, so nothing secret or stale sits in Redis.
 
-/** BullMQ's key prefix when QUEUE_PREFIX is not set. */
-export const DEFAULT_QUEUE_PREFIX = 'showfloor'
-
 export const QUEUES = {
   email: 'email',
   leadEnrichment: 'lead-enrichment'

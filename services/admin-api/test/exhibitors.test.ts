@@ -390,19 +390,13 @@ t.test('permissions', async (t) => {
     ['can_change_vouchers', ['can_change_vouchers'], ['attach', 'bulk_attach']],
     ['can_change_orders + can_change_items + can_create_events', ['can_change_orders', 'can_change_items', 'can_create_events'], []]
   ]
-  const forbidden = { detail: 'You do not have permission to perform this action.' }
-
   for (const [label, permissions, allowed] of matrix) {
     t.test(label, async (t) => {
       const token = await h.tokenFor({ permissions })
-      for (const [name, method, target, payload] of calls) {
+      // What a missing flag answers, route by route: permissions.test.ts. Here: what a flag allows works.
+      for (const [name, method, target, payload] of calls.filter(([name]) => allowed.includes(name))) {
         const res = await h.request(token, { method, url: target, ...(payload !== undefined && { payload: payload as object }) })
-        if (allowed.includes(name)) {
-          t.ok([200, 201].includes(res.statusCode), `${name} allowed (${res.statusCode} ${res.body})`)
-        } else {
-          t.equal(res.statusCode, 403, `${name} forbidden`)
-          t.same(res.json(), forbidden)
-        }
+        t.ok([200, 201].includes(res.statusCode), `${name} allowed (${res.statusCode} ${res.body})`)
       }
       // A missing flag answers 403 even for an exhibitor that does not exist: nothing is revealed.
       const missing = await h.request(token, { method: 'GET', url: `${url}999999/` })

@@ -107,18 +107,10 @@ t.test('items', async (t) => {
     const limited = await h.tokenFor({ allEvents: false, eventIds: [] })
     t.equal((await h.request(limited, { method: 'GET', url })).statusCode, 403)
 
+    // Which flag each route needs: permissions.test.ts.
     const member = await h.tokenFor({ permissions: [] })
     t.equal((await h.request(member, { method: 'GET', url })).statusCode, 200, 'any member reads')
     t.equal((await h.request(member, { method: 'GET', url: `${url}${itemId}/` })).statusCode, 200)
-    for (const [method, path, payload] of [
-      ['POST', url, { name: { en: 'x' } }],
-      ['PATCH', `${url}${itemId}/`, { active: true }],
-      ['DELETE', `${url}${itemId}/`, undefined]
-    ] as const) {
-      const res = await h.request(member, { method, url: path, payload })
-      t.equal(res.statusCode, 403, `${method} needs can_change_items`)
-      t.same(res.json(), forbidden)
-    }
     const writer = await h.tokenFor({ permissions: ['can_change_items'] })
     t.equal((await h.request(writer, { method: 'PATCH', url: `${url}${itemId}/`, payload: { active: true } })).statusCode, 200)
 

@@ -301,24 +301,13 @@ t.test('orders', async (t) => {
     const limited = await h.tokenFor({ allEvents: false, eventIds: [otherId] })
     t.equal((await h.request(limited, { method: 'GET', url })).statusCode, 403, 'an event the team does not reach')
 
-    const noFlags = await h.tokenFor({ permissions: [] })
-    const list = await h.request(noFlags, { method: 'GET', url })
-    t.equal(list.statusCode, 403)
-    t.same(list.json(), denied)
+    // Which flag each route needs: permissions.test.ts.
     const code = (await post(payload)).json().code
-    t.equal((await h.request(noFlags, { method: 'GET', url: url + code + '/' })).statusCode, 403)
-
     const viewer = await h.tokenFor({ permissions: ['can_view_orders'] })
     t.equal((await h.request(viewer, { method: 'GET', url })).statusCode, 200)
     t.equal((await h.request(viewer, { method: 'GET', url: url + code + '/' })).statusCode, 200)
-    const create = await post(payload, viewer)
-    t.equal(create.statusCode, 403, 'creating needs can_change_orders')
-    t.same(create.json(), denied)
-    t.equal((await h.request(viewer, { method: 'POST', url: `${url}${code}/mark_canceled/` })).statusCode, 403, 'canceling needs can_change_orders')
-
     const changer = await h.tokenFor({ permissions: ['can_change_orders'] })
     t.equal((await post(payload, changer)).statusCode, 201)
-    t.equal((await h.request(changer, { method: 'GET', url })).statusCode, 403, 'reading needs can_view_orders')
 
     const unknown = await h.request(viewer, { method: 'GET', url: url + 'ZZZZZ/' })
     t.equal(unknown.statusCode, 404)

@@ -4,20 +4,12 @@ import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { queries } from '@showfloor/db'
-import { testPrefix } from '@showfloor/db/testing'
+import { removePrefix as removeKeys, startSmtpSink, testPrefix } from '@showfloor/db/testing'
 import { harness, type Harness } from './helper.js'
 
 // send_access_code against a mail server that is slow to confirm a message, and a worker killed
 // while the server holds the message. The rule: a 204 means exactly one mail; a 503 comes by the
 // deadline.
-
-interface ReceivedMail { headers: Record<string, string> }
-interface SmtpSink { url: string, messages: ReceivedMail[], close: () => Promise<void> }
-// The worker's test SMTP server (smtp-server is the worker's dev dependency), loaded by URL.
-const { startSmtpSink } = await import(new URL('../../worker/test/support/smtpSink.js', import.meta.url).href) as {
-  startSmtpSink: (options: { replyDelayMs?: () => number }) => Promise<SmtpSink>
-}
-const queueSupport = await import(new URL('../../worker/test/support/queues.js', import.meta.url).href) as { removePrefix: (url: string, prefix: string) => Promise<void> }
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -66,7 +58,7 @@ t.test('send_access_code with a slow mail server and a dying worker', async (t) 
   const sink = await startSmtpSink({ replyDelayMs: () => replyDelay })
   t.teardown(sink.close)
   const prefix = testPrefix('sendfaults')
-  t.teardown(async () => { await queueSupport.removePrefix(redisUrl, prefix) })
+  t.teardown(async () => { await removeKeys(redisUrl, prefix) })
   const h = await harness(t, { QUEUE_PREFIX: prefix, ACCESS_CODE_MAIL_TIMEOUT_MS: String(TIMEOUT_MS) })
   await h.createEvent('conf')
   const worker = await startWorker(t, { DATABASE_URL: h.app.config.DATABASE_URL, QUEUE_PREFIX: prefix, SMTP_URL: sink.url })

@@ -7,20 +7,10 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { queries } from '@showfloor/db'
-import { testPrefix } from '@showfloor/db/testing'
+import { parseMail, removePrefix as removeKeys, startSmtpSink, testPrefix } from '@showfloor/db/testing'
 import { harness, type Harness } from './helper.js'
 
-interface ReceivedMail { envelope: { from: string, to: string[] }, headers: Record<string, string>, subject: string, text: string, html: string }
-interface SmtpSink { url: string, messages: ReceivedMail[], refusals: number, close: () => Promise<void> }
-interface SmtpSupport {
-  startSmtpSink: (options: { refuse?: () => boolean }) => Promise<SmtpSink>
-  parseMail: (raw: string) => ReceivedMail
-}
-// The worker's test SMTP server (smtp-server is the worker's dev dependency): a real mail server on
-// a random port, inside this test. Loaded by URL, as it lives in another package.
-const { startSmtpSink, parseMail } = await import(new URL('../../worker/test/support/smtpSink.js', import.meta.url).href) as SmtpSupport
-const queueSupport = await import(new URL('../../worker/test/support/queues.js', import.meta.url).href) as { removePrefix: (url: string, prefix: string) => Promise<void> }
-const removePrefix = async (prefix: string): Promise<void> => { await queueSupport.removePrefix(redisUrl, prefix) }
+const removePrefix = async (prefix: string): Promise<void> => { await removeKeys(redisUrl, prefix) }
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'

@@ -402,24 +402,10 @@ t.test('vouchers', async (t) => {
     const limited = await h.tokenFor({ allEvents: false, eventIds: [] })
     t.equal((await h.request(limited, { method: 'GET', url })).statusCode, 403)
 
-    const member = await h.tokenFor({ permissions: [] })
-    t.equal((await h.request(member, { method: 'GET', url })).statusCode, 403, 'reading needs can_view_vouchers')
-    t.equal((await h.request(member, { method: 'GET', url: `${url}${full}/` })).statusCode, 403)
-
+    // Which flag each route needs: permissions.test.ts.
     const viewer = await h.tokenFor({ permissions: ['can_view_vouchers'] })
     t.equal((await h.request(viewer, { method: 'GET', url })).statusCode, 200)
     t.equal((await h.request(viewer, { method: 'GET', url: `${url}${full}/` })).statusCode, 200)
-    for (const [method, path, payload] of [
-      ['POST', url, {}],
-      ['POST', batchUrl, [{}]],
-      ['PUT', `${url}${full}/`, { code: 'WHATEVER1' }],
-      ['PATCH', `${url}${full}/`, { tag: 'x' }],
-      ['DELETE', `${url}${full}/`, undefined]
-    ] as const) {
-      const res = await h.request(viewer, { method, url: path, payload })
-      t.equal(res.statusCode, 403, `${method} ${path} needs can_change_vouchers`)
-      t.same(res.json(), forbidden)
-    }
     const changer = await h.tokenFor({ permissions: ['can_change_vouchers'] })
     t.equal((await h.request(changer, { method: 'PATCH', url: `${url}${full}/`, payload: { tag: 'changed' } })).statusCode, 200)
 

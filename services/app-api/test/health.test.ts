@@ -66,6 +66,8 @@ t.test('/readyz is 503 when PostgreSQL is unreachable', async (t) => {
   t.equal(live.statusCode, 200, 'the process itself is still alive')
 })
 
+// server.ts reads its configuration before it builds the app, so a value rejected here stops the
+// process with this message (checked here rather than by starting one).
 t.test('configuration is validated and a bad value is named', async (t) => {
   t.throws(() => loadConfig(AppApiEnv, { APP_API_PORT: 'abc' }), /APP_API_PORT/)
   t.throws(() => loadConfig(AppApiEnv, { DATABASE_URL: 'mysql://localhost/x' }), /DATABASE_URL/)

@@ -1,8 +1,6 @@
-export { buildHealthApp } from './health.js'
-export { createRedis, connectRedis, pingRedis, closeRedis } from './redis.js'
-export { startWorkers, type Closable, type RunningWorkers, type WorkersOptions } from './workers.js'
-export { OutboxRelay } from './outboxRelay.js'
+// What the benchmarks run of the worker, in the same process as their reference.
+export { startWorkers, type Closable } from './workers.js'
 export { createProducerRedis, createProducers } from './queues.js'
-export { createMailer, type Mailer } from './mail/mailer.js'
+export { createMailer } from './mail/mailer.js'
 export { renderAccessCodeMail, ccAddresses } from './mail/accessCodeMail.js'
 export { leadEnrichmentProcessor } from './processors/leadEnrichment.js'

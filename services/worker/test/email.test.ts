@@ -4,14 +4,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Queue } from 'bullmq'
 import { queries, type Db } from '@showfloor/db'
-import { createTestDatabase, testPrefix } from '@showfloor/db/testing'
+import {
+  createTestDatabase, parseMail, removePrefix, seedEvent, seedExhibitor, startSmtpSink, testPrefix, waitFor,
+  type ExhibitorFixture, type SeededEvent
+} from '@showfloor/db/testing'
 import { JOBS, QUEUES } from '@showfloor/schemas'
 import { createProducerRedis, createProducers } from '../src/queues.js'
 import { closeRedis } from '../src/redis.js'
 import { startWorkers, type RunningWorkers } from '../src/workers.js'
-import { seedEvent, seedExhibitor, waitFor, type ExhibitorFixture, type SeededEvent } from './support/fixtures.js'
-import { removePrefix, sharedRedisUrl, silentLog } from './support/queues.js'
-import { parseMail, startSmtpSink } from './support/smtpSink.js'
+import { sharedRedisUrl, silentLog } from './support/queues.js'
 
 const SEND_TIMEOUT = 1000 // the worker claims a request only while more than 2 s are left
 

@@ -1,12 +1,11 @@
 import t from 'tap'
 import { sql } from 'kysely'
 import { queries } from '@showfloor/db'
-import { createTestDatabase, testPrefix } from '@showfloor/db/testing'
+import { createTestDatabase, removePrefix, seedAttendees, seedEvent, seedExhibitor, testPrefix, uploadLead, waitFor } from '@showfloor/db/testing'
 import { QUEUES, outboxJobId } from '@showfloor/schemas'
 import { closeRedis, createRedis } from '../src/redis.js'
 import { startWorkers } from '../src/workers.js'
-import { seedAttendees, seedEvent, seedExhibitor, uploadLead, waitFor } from './support/fixtures.js'
-import { inspectQueues, removePrefix, sharedRedisUrl, silentLog } from './support/queues.js'
+import { inspectQueues, sharedRedisUrl, silentLog } from './support/queues.js'
 
 t.test('lead enrichment through the outbox', async (t) => {
   const testDb = await createTestDatabase('worker_enrichment')

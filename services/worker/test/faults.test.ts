@@ -1,16 +1,13 @@
 import t from 'tap'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import { sql } from 'kysely'
 import { queries } from '@showfloor/db'
-import { createTestDatabase, testPrefix } from '@showfloor/db/testing'
+import {
+  createTestDatabase, removePrefix, runSource, seedAttendees, seedEvent, seedExhibitor, startService, testPrefix, uploadLead, waitFor
+} from '@showfloor/db/testing'
 import { JOBS, QUEUES } from '@showfloor/schemas'
 import { closeRedis, createRedis } from '../src/redis.js'
 import { startWorkers } from '../src/workers.js'
-import { seedAttendees, seedEvent, seedExhibitor, uploadLead, waitFor } from './support/fixtures.js'
-import { inspectQueues, removePrefix, sharedRedisUrl, silentLog } from './support/queues.js'
+import { inspectQueues, sharedRedisUrl, silentLog } from './support/queues.js'
 import { privateRedis } from './support/redisServer.js'
 
 // Faults on a Redis of the test's own (never the machine's shared one): it is stopped and started.
@@ -93,27 +90,17 @@ t.test('a worker killed during a job: another worker takes the job over and comp
   })
   await lockTaken
 
-  const root = fileURLToPath(new URL('../../../', import.meta.url))
-  const childEnv = Object.fromEntries(Object.entries(process.env)
-    .filter(([key]) => key !== 'NODE_OPTIONS' && !key.startsWith('_TAPJS_') && !key.startsWith('TAP')))
-  const child = spawn(process.execPath, ['--conditions=@showfloor/source', '--import', 'tsx', 'services/worker/test/support/workerProcess.ts'], {
-    cwd: root,
-    env: { ...childEnv, WORKER_TEST_OPTIONS: JSON.stringify({ databaseUrl: testDb.url, redisUrl: redisServer.url, prefix, lockDurationMs: 1500, stalledIntervalMs: 500 }) },
-    stdio: ['ignore', 'pipe', 'inherit']
+  const child = runSource('services/worker/test/support/workerProcess.ts', {
+    WORKER_TEST_OPTIONS: JSON.stringify({ databaseUrl: testDb.url, redisUrl: redisServer.url, prefix, lockDurationMs: 1500, stalledIntervalMs: 500 })
   })
-  const exited = once(child, 'exit')
-  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
-  const lines = createInterface({ input: child.stdout })
-  const seen: string[] = []
-  lines.on('line', (line) => seen.push(line))
-  await waitFor('the worker process to start', async () => seen.includes('ready'), 30_000)
+  t.teardown(child.kill)
+  await child.line(/^ready$/, 30_000)
 
   const queue = inspect[QUEUES.leadEnrichment]
   await queue.add(JOBS.leadEnrich, { lead_id: leadId }, { jobId: 'killed-1' })
-  await waitFor('the job to start in the worker process', async () => seen.includes('active killed-1'))
+  await child.line(/^active killed-1$/, 20_000)
   await new Promise((resolve) => setTimeout(resolve, 300))
-  child.kill('SIGKILL')
-  await exited
+  await child.stop('SIGKILL')
   release()
   await holder
   t.equal((await queue.getJob('killed-1'))?.finishedOn, undefined, 'the job was not finished by the killed worker')
@@ -172,20 +159,10 @@ t.test('SIGTERM: the worker process finishes the job in hand, then exits 0', asy
   const [attendee] = await seedAttendees(db, event, 1)
   const exhibitor = await seedExhibitor(db, event)
 
-  const root = fileURLToPath(new URL('../../../', import.meta.url))
-  const childEnv = Object.fromEntries(Object.entries(process.env)
-    .filter(([key]) => key !== 'NODE_OPTIONS' && !key.startsWith('_TAPJS_') && !key.startsWith('TAP')))
-  const child = spawn(process.execPath, ['--conditions=@showfloor/source', '--import', 'tsx', 'services/worker/src/main.ts'], {
-    cwd: root,
-    env: { ...childEnv, DATABASE_URL: testDb.url, REDIS_URL: sharedRedisUrl, QUEUE_PREFIX: prefix, WORKER_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe']
+  const worker = await startService('services/worker/src/main.ts', {
+    DATABASE_URL: testDb.url, REDIS_URL: sharedRedisUrl, QUEUE_PREFIX: prefix, WORKER_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info'
   })
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
-  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
-  const seen: string[] = []
-  createInterface({ input: child.stdout }).on('line', (line) => seen.push(line))
-  child.stderr.resume()
-  await waitFor('the worker to listen', async () => seen.some((line) => /Server listening/.test(line)), 30_000)
+  t.teardown(worker.kill)
 
   // The job blocks on the lead's row while it is in hand.
   const leadId = await uploadLead(db, exhibitor, attendee.code)
@@ -202,12 +179,12 @@ t.test('SIGTERM: the worker process finishes the job in hand, then exits 0', asy
   const queue = inspect[QUEUES.leadEnrichment]
   await waitFor('the job in hand', async () => (await queue.getActiveCount()) === 1, 20_000)
 
-  child.kill('SIGTERM')
+  worker.child.kill('SIGTERM')
   await new Promise((resolve) => setTimeout(resolve, 500))
-  t.equal(child.exitCode, null, 'still running: it waits for the job')
+  t.equal(worker.child.exitCode, null, 'still running: it waits for the job')
   release()
   await holder
-  const [code, signal] = await exited
+  const [code, signal] = await worker.exited
   t.equal(signal, null)
   t.equal(code, 0, 'a clean exit')
   const counts = await queue.getJobCounts('completed', 'active', 'waiting')

@@ -88,6 +88,8 @@ t.test('/readyz is 503 when PostgreSQL is unreachable', async (t) => {
   t.equal(res.json().checks.redis, 'ok')
 })
 
+// main.ts reads its configuration before it starts anything, so a value rejected here stops the
+// process with this message (checked here rather than by starting one).
 t.test('configuration is validated and a bad value is named', async (t) => {
   t.throws(() => loadConfig(WorkerEnv, { WORKER_PORT: 'abc' }), /WORKER_PORT/)
   t.throws(() => loadConfig(WorkerEnv, { REDIS_URL: 'http://localhost' }), /REDIS_URL/)

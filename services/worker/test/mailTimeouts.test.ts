@@ -1,13 +1,11 @@
 import t from 'tap'
 import { queries } from '@showfloor/db'
-import { createTestDatabase, testPrefix } from '@showfloor/db/testing'
+import { createTestDatabase, removePrefix, seedEvent, seedExhibitor, startSmtpSink, testPrefix, waitFor } from '@showfloor/db/testing'
 import { JOBS, QUEUES } from '@showfloor/schemas'
 import { createProducerRedis, createProducers } from '../src/queues.js'
 import { closeRedis } from '../src/redis.js'
 import { startWorkers } from '../src/workers.js'
-import { seedEvent, seedExhibitor, waitFor } from './support/fixtures.js'
-import { removePrefix, sharedRedisUrl, silentLog } from './support/queues.js'
-import { startSmtpSink } from './support/smtpSink.js'
+import { sharedRedisUrl, silentLog } from './support/queues.js'
 
 // A slow mail server: one that takes longer than the send timeout to confirm a message it already
 // has must not get it twice; one that stalls before the message is sent gets it on a retry.

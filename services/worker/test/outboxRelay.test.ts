@@ -1,13 +1,12 @@
 import t, { type Test } from 'tap'
 import { sql } from 'kysely'
 import { queries, type Db } from '@showfloor/db'
-import { createTestDatabase, testPrefix } from '@showfloor/db/testing'
+import { createTestDatabase, removePrefix, testPrefix, waitFor } from '@showfloor/db/testing'
 import { QUEUES, outboxJobId } from '@showfloor/schemas'
 import { OutboxRelay } from '../src/outboxRelay.js'
 import { createProducerRedis, createProducers } from '../src/queues.js'
 import { closeRedis } from '../src/redis.js'
-import { waitFor } from './support/fixtures.js'
-import { removePrefix, sharedRedisUrl, silentLog } from './support/queues.js'
+import { sharedRedisUrl, silentLog } from './support/queues.js'
 import { privateRedis } from './support/redisServer.js'
 
 async function addOutboxRows (db: Db, count: number): Promise<void> {

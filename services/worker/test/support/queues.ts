@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import type { FastifyBaseLogger } from 'fastify'
 import { QUEUES, type QueueName } from '@showfloor/schemas'
 
@@ -27,21 +27,4 @@ export function inspectQueues (redis: Redis, prefix: string): Record<QueueName, 
     return queue
   }
   return { [QUEUES.email]: make(QUEUES.email), [QUEUES.leadEnrichment]: make(QUEUES.leadEnrichment) }
-}
-
-/** Deletes every key of a test's prefix (all its queues, jobs and event streams). */
-export async function removePrefix (url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true })
-  redis.on('error', () => {})
-  try {
-    await redis.connect()
-    let cursor = '0'
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
-      cursor = next
-      if (keys.length > 0) await redis.del(...keys)
-    } while (cursor !== '0')
-  } finally {
-    redis.disconnect()
-  }
 }

@@ -1,4 +1,4 @@
-import { queries, type Db } from '@showfloor/db'
+import { queries, type Db } from '../index.js'
 
 export interface SeededEvent {
   organizerId: number

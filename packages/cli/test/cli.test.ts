@@ -1,40 +1,36 @@
-import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
+import { execFile } from 'node:child_process'
 import t from 'tap'
 import { createDb, queries, type Db } from '@showfloor/db'
-import { dropDatabase } from '@showfloor/db/testing'
+import { dropDatabase, repoRoot, runSource, shellEnv } from '@showfloor/db/testing'
 import { AdminApiEnv } from '@showfloor/schemas'
 import { loadConfig } from '@showfloor/http'
+import { buildApp } from '@showfloor/admin-api'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../src/app.js'
+import { run } from '../src/cli.js'
 
-const root = fileURLToPath(new URL('../../../', import.meta.url))
 const suffix = randomBytes(4).toString('hex')
 
 interface Run { code: number, stdout: string, stderr: string }
 
-// The child runs as from an operator's shell: without the test runner's loaders (coverage
-// tracking of every child would only slow it down).
-const childEnv = Object.fromEntries(Object.entries(process.env)
-  .filter(([key]) => key !== 'NODE_OPTIONS' && !key.startsWith('_TAPJS_') && !key.startsWith('TAP')))
-
-/** Runs the command line as an operator does from the repository root. */
+/** Runs the command line in this process, as `main.ts` does, with the environment of this test. */
 async function cli (databaseUrl: string, ...args: string[]): Promise<Run> {
-  return await new Promise((resolve) => {
-    execFile(process.execPath, ['--conditions=@showfloor/source', '--import', 'tsx', 'services/admin-api/src/cli.ts', ...args], {
-      cwd: root,
-      env: { ...childEnv, DATABASE_URL: databaseUrl },
-      timeout: 60_000
-    }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
-      resolve({ code, stdout, stderr })
-    })
+  let stdout = ''
+  let stderr = ''
+  const code = await run(args, {
+    stdout: { write: (text: string) => { stdout += text } },
+    stderr: { write: (text: string) => { stderr += text } },
+    env: { ...process.env, DATABASE_URL: databaseUrl }
   })
+  return { code, stdout, stderr }
 }
 
-// Every case starts a process that compiles TypeScript on the fly: more than the default budget on a busy machine.
-t.setTimeout(300_000)
+/** Runs the command line as its own process, as an operator does from the repository root. */
+async function spawnCli (databaseUrl: string, ...args: string[]): Promise<Run> {
+  const child = runSource('packages/cli/src/main.ts', { DATABASE_URL: databaseUrl }, args)
+  const [code] = await child.closed
+  return { code: code ?? 1, stdout: child.lines.map((line) => line + '\n').join(''), stderr: child.stderr() }
+}
 
 t.test('command line', async (t) => {
   const names: string[] = []
@@ -74,7 +70,8 @@ t.test('command line', async (t) => {
 
   t.test('two concurrent migrate runs both succeed', async (t) => {
     const url = freshUrl('concurrent')
-    const runs = await Promise.all([cli(url, 'migrate'), cli(url, 'migrate')])
+    // Processes of their own, as several containers starting at once would run it.
+    const runs = await Promise.all([spawnCli(url, 'migrate'), spawnCli(url, 'migrate')])
     for (const run of runs) t.equal(run.code, 0, run.stderr)
     const summaries = runs.map((run) => JSON.parse(run.stdout))
     t.equal(summaries.filter((s) => s.created).length, 1, 'one of them created the database')
@@ -272,4 +269,15 @@ t.test('command line', async (t) => {
     t.equal((await inject(second.token, 'GET', eventUrl)).statusCode, 200)
     t.equal((await db!.selectFrom('exhibitors').select('id').where('event_id', '=', event.id).execute()).length, demo.exhibitors.length, 'nothing duplicated')
   })
+})
+
+t.test('pnpm --silent cli passes the exit code and the streams through', async (t) => {
+  const run = await new Promise<Run>((resolve) => {
+    execFile('pnpm', ['--silent', 'cli', 'fly'], { cwd: repoRoot, env: shellEnv(), timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr })
+    })
+  })
+  t.equal(run.code, 2, run.stderr)
+  t.equal(run.stdout, '')
+  t.match(run.stderr, /unknown command "fly"/)
 })

@@ -2,7 +2,7 @@ import {
   generateAccessCode, generateOrderCode, generatePseudonymizationId, generateSecret, generateVoucherCode,
   isUniqueViolation, queries, type Db
 } from '@showfloor/db'
-import { displayName, type NameParts } from '@showfloor/schemas'
+import { NAME_SCHEME, displayName, type NameParts } from '@showfloor/schemas'
 
 // Demo data for a newcomer to try both APIs with. Written straight into the tables so it depends on
 // nothing but the data model.
@@ -10,7 +10,6 @@ import { displayName, type NameParts } from '@showfloor/schemas'
 const ORGANIZER = { slug: 'demo', name: 'Demo Organizer' }
 const EVENT = { slug: 'democon', name: { en: 'Demo Conference 2026', de: 'Demo-Konferenz 2026' } }
 const TEAM = 'Demo administrators'
-const NAME_SCHEME = 'salutation_title_given_family'
 
 export interface DemoUrls { adminApi: string, appApi: string }
 
