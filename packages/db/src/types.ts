@@ -16,7 +16,6 @@ type State<T extends string> = ColumnType<T, string | undefined, string>
 // Shapes the API shows as they are stored, and the column states, come from the schemas package.
 export type { Answer, AttendeeField, AttendeeInput, I18nText, NameParts } from '@showfloor/schemas'
 // Older names, still read by some query modules.
-export type { AttendeeInput as AttendeeSource, AttendeeField as LeadField } from '@showfloor/schemas'
 
 export interface OrganizersTable {
   id: Generated<number>

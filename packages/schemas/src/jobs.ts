@@ -21,7 +21,7 @@ export const JOBS = {
  * UPDATE: pending → sending → sent | failed (or back to pending for a retry); pending → abandoned
  * (the API gave up at the deadline) | failed (the worker gave up).
  */
-export type MailRequestStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'abandoned'
+export type MailRequestStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'abandoned' | 'unconfirmed'
 
 /** One send_access_code request; the job id is the mail request id, so a request is queued once. */
 export const AccessCodeEmailJob = Type.Object({

@@ -1,7 +1,7 @@
 import type { Db } from '../database.js'
 import { sql } from 'kysely'
 import { prepared, runTogether } from '../prepared.js'
-import type { LeadField } from '../types.js'
+import type { AttendeeField } from '@showfloor/schemas'
 
 // A named (prepared) statement: a backlog of thousands of jobs runs it once per lead, and planning
 // the six-table join each time would cost more than running it.
@@ -59,7 +59,7 @@ const recount = prepared('showfloor_recount_leads', (db, p: { exhibitorId: numbe
  * `runTogether`.) False when the lead was deleted meanwhile; the count is still brought up to
  * date then.
  */
-export async function storeEnrichment (db: Db, leadId: number, exhibitorId: number, data: LeadField[]): Promise<boolean> {
+export async function storeEnrichment (db: Db, leadId: number, exhibitorId: number, data: AttendeeField[]): Promise<boolean> {
   const [stored] = await runTogether(db, [
     storeData.bind({ leadId, data: JSON.stringify(data) }),
     lockExhibitor.bind({ exhibitorId }),

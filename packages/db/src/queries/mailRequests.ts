@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
 import type { Db } from '../database.js'
-import type { I18nText, NameParts } from '../types.js'
+import type { I18nText, MailRequestStatus, NameParts } from '@showfloor/schemas'
 
 // One row per send_access_code request. Its status moves, each step one conditional UPDATE:
 //   pending → sending (the worker claims it, only while the deadline leaves room for a delivery)
@@ -11,7 +11,7 @@ import type { I18nText, NameParts } from '../types.js'
 //   pending → abandoned (the API gave up at the deadline) | failed (the worker gave up)
 // Whoever moves it first wins, so a request the API answered 503 can never be sent afterwards.
 
-export type MailRequestStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'abandoned' | 'unconfirmed'
+export type { MailRequestStatus }
 
 export const FINAL_STATUSES: readonly MailRequestStatus[] = ['sent', 'failed', 'abandoned', 'unconfirmed']
 
@@ -37,7 +37,7 @@ export async function getMailRequestState (db: Db, id: string): Promise<MailRequ
     .select(['status', sql<boolean>`deadline <= now()`.as('expired')])
     .where('id', '=', id)
     .executeTakeFirst()
-  return row ? { status: row.status as MailRequestStatus, expired: row.expired } : undefined
+  return row ? { status: row.status, expired: row.expired } : undefined
 }
 
 /** The API gives up: pending → abandoned. False when the worker claimed or finished it first. */
@@ -57,14 +57,14 @@ export async function abandonMailRequest (db: Db, id: string, error: string): Pr
 export async function settleAtDeadline (db: Db, id: string): Promise<MailRequestStatus | undefined> {
   const row = await db.updateTable('mail_requests')
     .set({
-      status: sql<string>`case status when 'pending' then 'abandoned' else 'unconfirmed' end`,
+      status: sql<MailRequestStatus>`case status when 'pending' then 'abandoned' else 'unconfirmed' end`,
       error: sql<string>`case status when 'pending' then 'not sent before the deadline' else 'still being sent at the deadline' end`,
       finished_at: sql`now()`
     })
     .where('id', '=', id).where('status', 'in', ['pending', 'sending']).where('deadline', '<=', sql<Date>`now()`)
     .returning('status')
     .executeTakeFirst()
-  return row?.status as MailRequestStatus | undefined
+  return row?.status
 }
 
 /**
