@@ -8,6 +8,7 @@ import { benchDatabase, seedShow } from './seed.js'
 import { ratio, type Benchmark, type Row } from './table.js'
 
 import * as worker from '@showfloor/worker'
+import { RedisOutageLog, createProducerRedis, createProducers } from '@showfloor/queue'
 
 type Closable = worker.Closable
 const removePrefix = async (prefix: string): Promise<void> => { await removeKeys(redisUrl, prefix) }
@@ -57,8 +58,8 @@ export const workerEmail: Benchmark = {
     const db = createDb(bench.url, { max: 10 })
     const sink = await startSmtpSink({ countOnly: true })
     const prefix = `showfloor-bench-${randomBytes(4).toString('hex')}`
-    const producer = worker.createProducerRedis(redisUrl)
-    const queues = worker.createProducers(producer, prefix)
+    const producer = createProducerRedis(redisUrl)
+    const queues = createProducers(producer, prefix, new RedisOutageLog(log, 'the benchmark waits'))
     let running: { closables: Closable[] } | null = null
     try {
       await seedShow(db, 10, EXHIBITORS)

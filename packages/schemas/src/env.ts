@@ -48,6 +48,11 @@ export const AppApiEnv = Type.Object({
   PUBLIC_APP_URL: PublicUrl,
   /** Prefix of this service's Redis keys (the shared auth-failure counts). */
   REDIS_PREFIX: Type.String({ default: 'showfloor', minLength: 1, pattern: '^[A-Za-z0-9:_.-]+$' }),
+  /**
+   * Longest wait for Redis in the auth limiter, on every scan of a code this process has not seen
+   * work yet: past it the limiter fails open, so a hung Redis costs a scan this much, no more.
+   */
+  AUTH_LIMITER_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 5000, default: 200 }),
   TRUST_PROXY: TrustProxy,
   /** PostgreSQL connections per process: with several processes, split what the database serves well. */
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
@@ -74,6 +79,10 @@ export const WorkerEnv = Type.Object({
    * before that deadline.
    */
   MAIL_SEND_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 5000 }),
+  /** How often the reconciler looks for work whose effect is missing (a job Redis lost). */
+  RECONCILE_INTERVAL_MS: Type.Integer({ minimum: 1000, maximum: 3600000, default: 30000 }),
+  /** How long work may lack its effect before the reconciler queues it again. */
+  RECONCILE_AFTER_MS: Type.Integer({ minimum: 1000, maximum: 86400000, default: 60000 }),
   LOG_LEVEL: LogLevel,
   ...Operations
 })

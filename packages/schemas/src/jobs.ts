@@ -7,13 +7,17 @@ import { Value } from '@sinclair/typebox/value'
 
 export const QUEUES = {
   email: 'email',
-  leadEnrichment: 'lead-enrichment'
+  leadEnrichment: 'lead-enrichment',
+  /** The worker's own housekeeping, run by job schedulers. */
+  maintenance: 'maintenance'
 } as const
 export type QueueName = typeof QUEUES[keyof typeof QUEUES]
 
 export const JOBS = {
   accessCodeEmail: 'access-code',
-  leadEnrich: 'lead.enrich'
+  leadEnrich: 'lead.enrich',
+  /** Deletes relayed outbox rows and expired idempotency keys. */
+  prune: 'prune'
 } as const
 
 /**
@@ -22,6 +26,9 @@ export const JOBS = {
  * (the API gave up at the deadline) | failed (the worker gave up).
  */
 export type MailRequestStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'abandoned' | 'unconfirmed'
+
+/** The job scheduler (BullMQ's repeatable job) of the prune job, one per installation. */
+export const PRUNE_SCHEDULER = 'prune'
 
 /** One send_access_code request; the job id is the mail request id, so a request is queued once. */
 export const AccessCodeEmailJob = Type.Object({
@@ -44,6 +51,15 @@ export const OUTBOX_TOPICS: Readonly<Record<string, QueueName>> = {
 /** The BullMQ job id of an outbox row: adding a row twice (a relay crashed before marking it) is a no-op. */
 export function outboxJobId (outboxId: number): string {
   return `outbox-${outboxId}`
+}
+
+/**
+ * The job id the reconciler gives a lead that changed at `changedMicros` (microseconds since the
+ * epoch) and was not enriched since: a second run finds the same job and adds nothing, while a
+ * later change gets a job of its own.
+ */
+export function reconcileLeadJobId (leadId: number, changedMicros: string): string {
+  return `lead-${leadId}-${changedMicros}`
 }
 
 interface KeepJobs { age: number, count: number }
@@ -75,6 +91,13 @@ export const JOB_OPTIONS: Readonly<Record<QueueName, JobOptions>> = {
     backoff: { type: 'exponential', delay: 1000 },
     removeOnComplete: { age: 3600, count: 10000 },
     removeOnFail: { age: 14 * DAY, count: 100000 }
+  },
+  // Runs again at its next slot anyway; a few attempts cover a short database outage.
+  [QUEUES.maintenance]: {
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 1000 },
+    removeOnComplete: { age: 3600, count: 100 },
+    removeOnFail: { age: 14 * DAY, count: 1000 }
   }
 }
 

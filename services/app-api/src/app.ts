@@ -19,7 +19,7 @@ export async function buildApp (config: AppApiEnv): Promise<FastifyInstance> {
   await app.register(errorHandler)
   await app.register(dbPlugin, { databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'showfloor-app-api', ...dbTimeouts(config) })
   await app.register(health, { service: 'app-api' })
-  await app.register(redisPlugin, { url: config.REDIS_URL })
+  await app.register(redisPlugin, { url: config.REDIS_URL, commandTimeoutMs: config.AUTH_LIMITER_TIMEOUT_MS })
   await app.register(openapi)
   await app.register(routes, { prefix: '/exhibitors/api/v1', redisPrefix: config.REDIS_PREFIX })
   return app

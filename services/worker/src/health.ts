@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { WorkerEnv } from '@showfloor/schemas'
 import { dbPlugin, dbTimeouts, errorHandler, health, httpServerOptions } from '@showfloor/http'
-import { pingRedis } from './redis.js'
+import { pingRedis } from '@showfloor/queue'
 
 /**
  * The worker's small HTTP side: /healthz, /readyz (PostgreSQL and Redis) and /metrics. It also

@@ -1,6 +1,5 @@
 // What the benchmarks run of the worker, in the same process as their reference.
 export { startWorkers, type Closable } from './workers.js'
-export { createProducerRedis, createProducers } from './queues.js'
 export { createMailer } from './mail/mailer.js'
 export { renderAccessCodeMail, ccAddresses } from './mail/accessCodeMail.js'
 export { leadEnrichmentProcessor } from './processors/leadEnrichment.js'

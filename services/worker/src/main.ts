@@ -1,13 +1,15 @@
 import { WorkerEnv } from '@showfloor/schemas'
 import { loadConfig, serve } from '@showfloor/http'
+import { RedisOutageLog, closeRedis, connectRedis, createRedis } from '@showfloor/queue'
 import { buildHealthApp } from './health.js'
-import { closeRedis, connectRedis, createRedis } from './redis.js'
 import { startWorkers, type Closable } from './workers.js'
 
 const config = loadConfig(WorkerEnv)
 const redis = createRedis(config.REDIS_URL)
 const app = await buildHealthApp(config, redis)
-connectRedis(redis, app.log)
+// One outage log for all of the process's connections: an outage is one line, not one per connection.
+const outage = new RedisOutageLog(app.log, 'jobs wait until it is back')
+connectRedis(redis, outage)
 
 // Started first, closed last: processors go after the Redis connection they use.
 const closables: Closable[] = [{ name: 'redis', close: async () => { await closeRedis(redis) } }]
@@ -17,6 +19,7 @@ const running = startWorkers({
   redisUrl: config.REDIS_URL,
   prefix: config.QUEUE_PREFIX,
   log: app.log,
+  outage,
   mail: {
     smtpUrl: config.SMTP_URL,
     mailDir: config.MAIL_DIR,
@@ -24,7 +27,8 @@ const running = startWorkers({
     // Without a configured address there is no request to derive one from: the App API's default.
     appUrl: config.PUBLIC_APP_URL ?? 'http://localhost:8002',
     sendTimeoutMs: config.MAIL_SEND_TIMEOUT_MS
-  }
+  },
+  reconciler: { intervalMs: config.RECONCILE_INTERVAL_MS, afterMs: config.RECONCILE_AFTER_MS }
 })
 closables.push(...running.closables)
 

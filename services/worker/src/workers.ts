@@ -1,13 +1,14 @@
 import { Worker, type Processor } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '@showfloor/db'
+import { RedisOutageLog, closeProducers, closeRedis, createProducerRedis, createProducers, createRedis } from '@showfloor/queue'
 import { QUEUES, type QueueName } from '@showfloor/schemas'
 import { createMailer } from './mail/mailer.js'
 import { OutboxRelay, type OutboxRelayOptions } from './outboxRelay.js'
 import { accessCodeEmailProcessor } from './processors/email.js'
 import { leadEnrichmentProcessor } from './processors/leadEnrichment.js'
-import { createProducerRedis, createProducers } from './queues.js'
-import { closeRedis, createRedis } from './redis.js'
+import { PRUNE_DEFAULTS, pruneProcessor, type PruneOptions } from './processors/prune.js'
+import { Reconciler, type ReconcilerOptions } from './reconciler.js'
 
 /** Something the worker started and must stop on shutdown. */
 export interface Closable {
@@ -15,11 +16,15 @@ export interface Closable {
   close: () => Promise<void>
 }
 
+type Internal = 'db' | 'queues' | 'redisReady' | 'log'
+
 export interface WorkersOptions {
   db: Db
   redisUrl: string
   prefix: string
   log: FastifyBaseLogger
+  /** The process's outage log, shared with its other Redis connections; one of its own otherwise. */
+  outage?: RedisOutageLog
   mail: {
     smtpUrl?: string
     mailDir: string
@@ -31,30 +36,34 @@ export interface WorkersOptions {
   /** Stalled-job detection: how long a job's lock lasts and how often locks are checked. */
   lockDurationMs?: number
   stalledIntervalMs?: number
-  relay?: Partial<Omit<OutboxRelayOptions, 'db' | 'queues' | 'redisReady' | 'log'>> | false
+  relay?: Partial<Omit<OutboxRelayOptions, Internal>> | false
+  reconciler?: Partial<Omit<ReconcilerOptions, Internal | 'pruneEveryMs'>> | false
+  prune?: Partial<PruneOptions>
 }
 
 export interface RunningWorkers {
   workers: Record<QueueName, Worker>
   relay: OutboxRelay | null
+  reconciler: Reconciler | null
   /** In start order; close them in reverse. */
   closables: Closable[]
 }
 
 /**
- * Starts the BullMQ workers (email, lead enrichment) and the outbox relay. Closing finishes the
- * jobs in hand: the relay stops first, then the workers wait for their current jobs, then their
- * connections go.
+ * Starts the BullMQ workers (email, lead enrichment, maintenance), the outbox relay and the
+ * reconciler. Closing finishes the jobs in hand: the reconciler and the relay stop first, then the
+ * workers wait for their current jobs, then their connections go.
  */
 export function startWorkers (options: WorkersOptions): RunningWorkers {
   const { db, prefix, log } = options
+  const outage = options.outage ?? new RedisOutageLog(log, 'jobs wait until it is back')
+  const prune = { ...PRUNE_DEFAULTS, ...options.prune }
   const closables: Closable[] = []
 
-  // The workers' connection (`maxRetriesPerRequest: null`: blocking commands wait for a reconnect).
-  // It connects at once rather than lazily: BullMQ duplicates it for each worker's blocking
-  // connection, and a lazy copy whose first connect fails (Redis down at start) is never retried.
-  const redis = createRedis(options.redisUrl, { lazyConnect: false })
-  redis.on('error', () => {}) // reported by the health check and by each worker's 'error' event
+  // The workers' connection. It connects at once rather than lazily: BullMQ duplicates it for each
+  // worker's blocking connection, and a lazy copy whose first connect fails (Redis down at start)
+  // is never retried.
+  const redis = outage.watch(createRedis(options.redisUrl, { lazyConnect: false }))
   closables.push({ name: 'worker redis', close: async () => { await closeRedis(redis) } })
 
   const mailer = createMailer({ smtpUrl: options.mail.smtpUrl, mailDir: options.mail.mailDir, timeoutMs: options.mail.sendTimeoutMs, log })
@@ -69,8 +78,8 @@ export function startWorkers (options: WorkersOptions): RunningWorkers {
       ...(options.lockDurationMs !== undefined && { lockDuration: options.lockDurationMs }),
       ...(options.stalledIntervalMs !== undefined && { stalledInterval: options.stalledIntervalMs })
     })
-    // Connection errors are reported here while BullMQ reconnects; an unhandled 'error' would crash.
-    worker.on('error', (err) => { log.debug({ err, queue }, 'queue worker error') })
+    // Connection errors arrive here while BullMQ reconnects (an unhandled 'error' would crash).
+    worker.on('error', (err) => { outage.report(err, redis) })
     worker.on('failed', (job, err) => {
       log.warn({ err, queue, jobId: job?.id, attemptsMade: job?.attemptsMade }, 'job failed')
     })
@@ -93,26 +102,35 @@ export function startWorkers (options: WorkersOptions): RunningWorkers {
       sendTimeoutMs: options.mail.sendTimeoutMs,
       log
     }), 8),
-    [QUEUES.leadEnrichment]: start(QUEUES.leadEnrichment, leadEnrichmentProcessor(db), 16)
+    [QUEUES.leadEnrichment]: start(QUEUES.leadEnrichment, leadEnrichmentProcessor(db), 16),
+    [QUEUES.maintenance]: start(QUEUES.maintenance, pruneProcessor(db, prune), 1)
   }
 
   let relay: OutboxRelay | null = null
-  if (options.relay !== false) {
-    const producerRedis = createProducerRedis(options.redisUrl)
-    producerRedis.on('error', () => {}) // the relay logs its own failures, once per outage
-    const producers = createProducers(producerRedis, prefix)
+  let reconciler: Reconciler | null = null
+  if (options.relay !== false || options.reconciler !== false) {
+    // Producers fail fast, so neither loop hangs on a Redis that stopped answering.
+    const producerRedis = outage.watch(createProducerRedis(options.redisUrl))
+    const queues = createProducers(producerRedis, prefix, outage)
     closables.push({
       name: 'queue producers',
       close: async () => {
-        await Promise.all(Object.values(producers).map(async (queue) => { await queue.close() }))
+        await closeProducers(queues)
         await closeRedis(producerRedis)
       }
     })
-    relay = new OutboxRelay({ ...options.relay, db, queues: producers, redisReady: () => producerRedis.status === 'ready', log })
-    relay.start()
-    const running = relay
-    closables.push({ name: 'outbox relay', close: async () => { await running.close() } })
+    const redisReady = () => producerRedis.status === 'ready'
+    if (options.relay !== false) {
+      const running = relay = new OutboxRelay({ ...options.relay, db, queues, redisReady, log })
+      running.start()
+      closables.push({ name: 'outbox relay', close: async () => { await running.close() } })
+    }
+    if (options.reconciler !== false) {
+      const running = reconciler = new Reconciler({ ...options.reconciler, db, queues, redisReady, log, pruneEveryMs: prune.everyMs })
+      running.start()
+      closables.push({ name: 'reconciler', close: async () => { await running.close() } })
+    }
   }
 
-  return { workers, relay, closables }
+  return { workers, relay, reconciler, closables }
 }

@@ -9,10 +9,9 @@ import {
   type ExhibitorFixture, type SeededEvent
 } from '@showfloor/db/testing'
 import { JOBS, QUEUES } from '@showfloor/schemas'
-import { createProducerRedis, createProducers } from '../src/queues.js'
-import { closeRedis } from '../src/redis.js'
+import { closeRedis, createProducerRedis, createProducers } from '@showfloor/queue'
 import { startWorkers, type RunningWorkers } from '../src/workers.js'
-import { sharedRedisUrl, silentLog } from './support/queues.js'
+import { sharedRedisUrl, silentLog, silentOutage } from './support/queues.js'
 
 const SEND_TIMEOUT = 1000 // the worker claims a request only while more than 2 s are left
 
@@ -42,7 +41,7 @@ async function setup (t: Test, label: string, mail: { smtpUrl?: string, mailDir?
     relay: false
   })
   const producer = createProducerRedis(sharedRedisUrl)
-  const queues = createProducers(producer, prefix)
+  const queues = createProducers(producer, prefix, silentOutage)
   t.teardown(async () => {
     await closeAll(running)
     await Promise.all(Object.values(queues).map(async (q) => { await q.close() }))

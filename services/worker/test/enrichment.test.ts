@@ -3,7 +3,7 @@ import { sql } from 'kysely'
 import { queries } from '@showfloor/db'
 import { createTestDatabase, removePrefix, seedAttendees, seedEvent, seedExhibitor, testPrefix, uploadLead, waitFor } from '@showfloor/db/testing'
 import { QUEUES, outboxJobId } from '@showfloor/schemas'
-import { closeRedis, createRedis } from '../src/redis.js'
+import { closeRedis, createRedis } from '@showfloor/queue'
 import { startWorkers } from '../src/workers.js'
 import { inspectQueues, sharedRedisUrl, silentLog } from './support/queues.js'
 

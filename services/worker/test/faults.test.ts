@@ -5,7 +5,7 @@ import {
   createTestDatabase, removePrefix, runSource, seedAttendees, seedEvent, seedExhibitor, startService, testPrefix, uploadLead, waitFor
 } from '@showfloor/db/testing'
 import { JOBS, QUEUES } from '@showfloor/schemas'
-import { closeRedis, createRedis } from '../src/redis.js'
+import { closeRedis, createRedis } from '@showfloor/queue'
 import { startWorkers } from '../src/workers.js'
 import { inspectQueues, sharedRedisUrl, silentLog } from './support/queues.js'
 import { privateRedis } from './support/redisServer.js'

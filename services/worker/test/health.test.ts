@@ -3,7 +3,7 @@ import { createTestDatabase } from '@showfloor/db/testing'
 import { WorkerEnv } from '@showfloor/schemas'
 import { loadConfig } from '@showfloor/http'
 import { buildHealthApp } from '../src/health.js'
-import { closeRedis, createRedis } from '../src/redis.js'
+import { closeRedis, createRedis } from '@showfloor/queue'
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const configFor = (databaseUrl: string) => loadConfig(WorkerEnv, { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' })

@@ -4,9 +4,8 @@ import { queries, type Db } from '@showfloor/db'
 import { createTestDatabase, removePrefix, testPrefix, waitFor } from '@showfloor/db/testing'
 import { QUEUES, outboxJobId } from '@showfloor/schemas'
 import { OutboxRelay } from '../src/outboxRelay.js'
-import { createProducerRedis, createProducers } from '../src/queues.js'
-import { closeRedis } from '../src/redis.js'
-import { sharedRedisUrl, silentLog } from './support/queues.js'
+import { closeRedis, createProducerRedis, createProducers } from '@showfloor/queue'
+import { sharedRedisUrl, silentLog, silentOutage } from './support/queues.js'
 import { privateRedis } from './support/redisServer.js'
 
 async function addOutboxRows (db: Db, count: number): Promise<void> {
@@ -18,7 +17,7 @@ async function addOutboxRows (db: Db, count: number): Promise<void> {
 function relayFor (t: Test, db: Db, url: string, prefix: string, batchSize: number) {
   const connection = createProducerRedis(url)
   connection.on('error', () => {})
-  const producers = createProducers(connection, prefix)
+  const producers = createProducers(connection, prefix, silentOutage)
   const relay = new OutboxRelay({ db, queues: producers, redisReady: () => connection.status === 'ready', log: silentLog, batchSize, idleMs: 20, maxErrorDelayMs: 200 })
   t.teardown(async () => {
     await relay.close()

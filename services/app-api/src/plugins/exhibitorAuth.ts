@@ -37,6 +37,9 @@ export interface ExhibitorAuthOptions {
 
 const unauthorized = (detail: string) => new HttpError(401, { detail })
 
+/** How long the limiter fails open without asking Redis after Redis failed to answer. */
+const BYPASS_AFTER_FAILURE_MS = 1000
+
 /** Only a short hash of a code goes to Redis: a dump of it must not hand out access codes. */
 function codeKey (code: string): string {
   return createHash('sha256').update(code).digest('base64url').slice(0, 16)
@@ -49,18 +52,23 @@ function codeKey (code: string): string {
  * refused with 429 for the rest of the window, while codes that already worked from there keep
  * working (a whole venue behind one NAT address is not locked out by one device). The code is
  * looked up on every request, so a deleted exhibitor's codes stop working at once. Redis being
- * down never stops scanning: the limiter then fails open.
+ * down or frozen never stops scanning: the limiter then fails open, within the connection's command
+ * timeout (AUTH_LIMITER_TIMEOUT_MS).
  */
 export const exhibitorAuth = fp(async function exhibitorAuth (app: FastifyInstance, opts: ExhibitorAuthOptions) {
   const maxFailures = opts.maxFailures ?? 30
   const window = opts.windowSeconds ?? 600
   // Address and code pairs this process saw succeed: they pass the limiter without asking Redis.
   const known = new Map<string, number>()
+  // Once Redis failed to answer (down, or frozen past the connection's short command timeout), the
+  // limiter leaves it alone for a moment: during an outage each scan would wait the timeout again.
+  let bypassUntil = 0
 
   const failKey = (ip: string) => `${opts.prefix}:auth:fail:${ip}`
   const okKey = (ip: string) => `${opts.prefix}:auth:ok:${ip}`
 
   async function limited (ip: string, code: string): Promise<number | null> {
+    if (Date.now() < bypassUntil) return null
     try {
       const [[, failures], [, seen], [, ttl]] = await app.redis.multi()
         .get(failKey(ip)).sismember(okKey(ip), codeKey(code)).ttl(failKey(ip)).exec() as Array<[Error | null, any]>
@@ -72,10 +80,12 @@ export const exhibitorAuth = fp(async function exhibitorAuth (app: FastifyInstan
   }
 
   function failOpen (err: unknown) {
+    bypassUntil = Date.now() + BYPASS_AFTER_FAILURE_MS
     app.log.debug({ err }, 'auth limiter unavailable; failing open')
   }
 
   async function recordFailure (ip: string): Promise<void> {
+    if (Date.now() < bypassUntil) return
     try {
       await app.redis.multi().incr(failKey(ip)).expire(failKey(ip), window, 'NX').exec()
     } catch (err) {
@@ -85,7 +95,7 @@ export const exhibitorAuth = fp(async function exhibitorAuth (app: FastifyInstan
 
   async function recordSuccess (ip: string, code: string): Promise<void> {
     const pair = `${ip} ${code}`
-    if ((known.get(pair) ?? 0) > Date.now()) return
+    if ((known.get(pair) ?? 0) > Date.now() || Date.now() < bypassUntil) return
     try {
       await app.redis.multi().sadd(okKey(ip), codeKey(code)).expire(okKey(ip), window).exec()
       if (known.size > 100_000) known.clear()

@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { FastifyBaseLogger } from 'fastify'
+import { RedisOutageLog } from '@showfloor/queue'
 import { QUEUES, type QueueName } from '@showfloor/schemas'
 
 export const sharedRedisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -26,5 +27,8 @@ export function inspectQueues (redis: Redis, prefix: string): Record<QueueName, 
     queue.on('error', () => {})
     return queue
   }
-  return { [QUEUES.email]: make(QUEUES.email), [QUEUES.leadEnrichment]: make(QUEUES.leadEnrichment) }
+  return Object.fromEntries(Object.values(QUEUES).map((name) => [name, make(name)])) as Record<QueueName, Queue>
 }
+
+/** An outage log that says nothing, for producers made by tests. */
+export const silentOutage = new RedisOutageLog(silentLog, 'tests')

@@ -1,0 +1,47 @@
+import { sql } from 'kysely'
+import type { Db } from '../database.js'
+
+// The reconciler's questions: which work lacks its effect long after it should have happened
+// (contract section 9). Both answers come from the rows themselves, not from Redis, so a Redis that
+// lost its data cannot hide them.
+
+const ago = (ms: number) => sql<Date>`now() - make_interval(secs => ${ms / 1000})`
+
+export interface UnenrichedLead {
+  id: number
+  /** The lead's last change (`last_upload`), in microseconds since the epoch, as text. */
+  changed: string
+}
+
+/**
+ * Leads with an id above `afterId` that an upload stored or merged more than `olderThanMs` ago
+ * and that were not enriched since, in id order, at most `limit`. Walked by id (the primary key)
+ * in pages, so a run looks at every lead once; the condition needs no index of its own, which
+ * would cost the upload and the enrichment their in-place (HOT) updates.
+ */
+export async function findUnenrichedLeads (db: Db, olderThanMs: number, afterId: number, limit: number): Promise<UnenrichedLead[]> {
+  const rows = await db.selectFrom('leads')
+    .select(['id', sql<string>`(extract(epoch from last_upload) * 1000000)::bigint::text`.as('changed')])
+    .where('id', '>', afterId)
+    .where((eb) => eb.or([eb('enriched_at', 'is', null), eb('enriched_at', '<', eb.ref('last_upload'))]))
+    .where('last_upload', '<', ago(olderThanMs))
+    .orderBy('id')
+    .limit(limit)
+    .execute()
+  return rows.map((row) => ({ id: Number(row.id), changed: row.changed }))
+}
+
+/**
+ * Mail requests still pending or sending more than `olderThanMs` after their deadline: the API
+ * settles a pending one at the deadline and a delivery ends well before it, so such a request was
+ * left behind (its job lost with Redis' data, or its worker or API process gone).
+ */
+export async function findStuckMailRequests (db: Db, olderThanMs: number, limit: number): Promise<string[]> {
+  const rows = await db.selectFrom('mail_requests').select('id')
+    .where('status', 'in', ['pending', 'sending'])
+    .where('deadline', '<', ago(olderThanMs))
+    .orderBy('deadline')
+    .limit(limit)
+    .execute()
+  return rows.map((row) => row.id)
+}

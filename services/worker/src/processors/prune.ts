@@ -1,0 +1,43 @@
+import type { Queue } from 'bullmq'
+import { queries, type Db } from '@showfloor/db'
+import { JOBS, PRUNE_SCHEDULER } from '@showfloor/schemas'
+
+export interface PruneOptions {
+  /** How often the prune job runs. */
+  everyMs: number
+  /** Relayed outbox rows are deleted after this long. */
+  outboxRetentionSeconds: number
+}
+
+export const PRUNE_DEFAULTS: PruneOptions = { everyMs: 60_000, outboxRetentionSeconds: 3600 }
+
+export interface PruneResult { outbox: number, idempotencyKeys: number }
+
+/**
+ * Deletes relayed outbox rows past their retention and the admin API's idempotency keys past their
+ * day, each in batches (a few thousand rows per statement) until none is left.
+ */
+export function pruneProcessor (db: Db, options: PruneOptions) {
+  const drain = async (batch: () => Promise<number>): Promise<number> => {
+    let total = 0
+    for (let deleted = await batch(); deleted > 0; deleted = await batch()) total += deleted
+    return total
+  }
+  return async function prune (): Promise<PruneResult> {
+    return {
+      outbox: await drain(async () => await queries.outbox.pruneRelayed(db, options.outboxRetentionSeconds)),
+      idempotencyKeys: await drain(async () => await queries.idempotencyKeys.pruneExpired(db))
+    }
+  }
+}
+
+/**
+ * The prune job's scheduler: created when missing (the first worker to start, or after Redis lost
+ * its data) or when the interval changed, left alone otherwise so its next run keeps its slot.
+ * Every worker process calls this; the scheduler id makes it one per installation.
+ */
+export async function ensurePruneScheduler (maintenance: Queue, everyMs: number): Promise<void> {
+  const scheduler = await maintenance.getJobScheduler(PRUNE_SCHEDULER)
+  if (scheduler && Number(scheduler.every) === everyMs) return
+  await maintenance.upsertJobScheduler(PRUNE_SCHEDULER, { every: everyMs }, { name: JOBS.prune, data: {} })
+}
