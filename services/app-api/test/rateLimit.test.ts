@@ -1,5 +1,6 @@
 import t from 'tap'
-import { show } from './helper.js'
+import { privateRedis } from '@showfloor/queue/testing'
+import { show, upload } from './helper.js'
 
 const url = '/exhibitors/api/v1/profile'
 
@@ -34,3 +35,42 @@ t.test('with Redis unreachable the API keeps serving', async (t) => {
   t.equal((await s.request(s.exhibitor.accessCode, { method: 'GET', url })).statusCode, 200)
   t.equal((await s.request('STILLBAD', { method: 'GET', url })).statusCode, 401)
 })
+
+t.test('with Redis frozen (SIGSTOP), an upload with a code not seen before answers at once', async (t) => {
+  const redis = await privateRedis()
+  t.teardown(async () => {
+    redis.thaw()
+    await redis.stop()
+  })
+  const s = await show(t, { REDIS_URL: redis.url })
+  await waitUntil(() => s.app.redis.status === 'ready')
+  const [first, second] = s.attendees
+  const fresh = await s.addExhibitor({ name: 'Fresh booth' })
+
+  // A hung host: the connection stays open and nothing answers.
+  redis.freeze()
+  for (const [code, attendee] of [[s.exhibitor.accessCode, first], [fresh.accessCode, second]] as const) {
+    const started = Date.now()
+    const res = await s.request(code, { method: 'POST', url: '/exhibitors/api/v1/leads/', payload: upload(attendee.scanCode) })
+    const elapsed = Date.now() - started
+    t.equal(res.statusCode, 201, 'stored')
+    t.ok(elapsed < 2000, `answered in ${elapsed} ms: the limiter failed open instead of waiting for Redis`)
+  }
+  const stored = await s.db.selectFrom('leads').select('exhibitor_id').orderBy('id').execute()
+  t.same(stored.map((row) => row.exhibitor_id), [s.exhibitor.id, fresh.id], 'both leads stored')
+
+  // Thawed, the limiter asks Redis again.
+  redis.thaw()
+  await new Promise((resolve) => setTimeout(resolve, 1100))
+  t.equal((await s.request('NOPE', { method: 'GET', url })).statusCode, 401)
+  await waitUntil(async () => (await s.app.redis.keys(`${s.app.appConfig.REDIS_PREFIX}:auth:fail:*`)).length === 1)
+  t.pass('the failure is counted in Redis again')
+})
+
+async function waitUntil (check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('timed out')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}

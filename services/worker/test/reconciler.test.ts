@@ -1,0 +1,186 @@
+import t, { type Test } from 'tap'
+import { sql } from 'kysely'
+import { queries, type Db } from '@showfloor/db'
+import { createTestDatabase, testPrefix } from '@showfloor/db/testing'
+import { closeProducers, closeRedis, createProducerRedis, createProducers, type Producers } from '@showfloor/queue'
+import { PRUNE_SCHEDULER, QUEUES, reconcileLeadJobId } from '@showfloor/schemas'
+import { OutboxRelay } from '../src/outboxRelay.js'
+import { Reconciler } from '../src/reconciler.js'
+import { startWorkers, type RunningWorkers } from '../src/workers.js'
+import { seedAttendees, seedEvent, seedExhibitor, uploadLead, waitFor } from './support/fixtures.js'
+import { removePrefix, sharedRedisUrl, silentLog, silentOutage } from './support/queues.js'
+import { privateRedis } from './support/redisServer.js'
+
+const mail = { mailDir: './var/mail', from: 'fair@example.org', appUrl: 'https://app.example.org', sendTimeoutMs: 1000 }
+
+async function closeAll (running: RunningWorkers): Promise<void> {
+  for (const closable of [...running.closables].reverse()) await closable.close()
+}
+
+/** Producers of the test's own on `url`, closed in teardown. */
+async function producersFor (t: Test, url: string, prefix: string): Promise<{ queues: Producers, ready: () => boolean }> {
+  const connection = silentOutage.watch(createProducerRedis(url))
+  const queues = createProducers(connection, prefix, silentOutage)
+  t.teardown(async () => {
+    await closeProducers(queues)
+    await closeRedis(connection)
+  })
+  const ready = () => connection.status === 'ready'
+  await waitFor('the producer connection', async () => ready())
+  return { queues, ready }
+}
+
+const count = async (db: Db, where: 'unenriched' | 'all'): Promise<number> => {
+  let query = db.selectFrom('leads').select((eb) => eb.fn.countAll<number>().as('n'))
+  if (where === 'unenriched') query = query.where('enriched_at', 'is', null)
+  return Number((await query.executeTakeFirstOrThrow()).n)
+}
+
+t.test('jobs relayed into a Redis that restarts without persistence: the reconciler queues them again', async (t) => {
+  const redisServer = await privateRedis()
+  const testDb = await createTestDatabase('worker_reconcile_lost')
+  const db = testDb.db
+  const prefix = testPrefix('reconcilelost')
+  t.teardown(async () => {
+    await redisServer.stop()
+    await testDb.drop()
+  })
+  const event = await seedEvent(db)
+  const attendees = await seedAttendees(db, event, 12)
+  const exhibitors = [await seedExhibitor(db, event, { name: 'First' }), await seedExhibitor(db, event, { name: 'Second' })]
+  for (const exhibitor of exhibitors) {
+    for (const attendee of attendees) await uploadLead(db, exhibitor, attendee.code)
+  }
+  // Re-uploads: more outbox rows than leads.
+  for (const attendee of attendees.slice(0, 4)) await uploadLead(db, exhibitors[0], attendee.code)
+  // A send_access_code request whose API process went away before it settled it, and one whose
+  // worker went away while sending.
+  const pending = await queries.mailRequests.createMailRequest(db, exhibitors[0].id, 1000)
+  const sending = await queries.mailRequests.createMailRequest(db, exhibitors[1].id, 1000)
+  await db.updateTable('mail_requests').set({ status: 'sending' }).where('id', '=', sending).execute()
+
+  // The relay hands every row to Redis and marks it relayed; no worker takes the jobs yet.
+  const producers = await producersFor(t, redisServer.url, prefix)
+  const relay = new OutboxRelay({ db, queues: producers.queues, redisReady: producers.ready, log: silentLog, idleMs: 20 })
+  relay.start()
+  await waitFor('every row relayed', async () => (await queries.outbox.countPending(db)) === 0)
+  await relay.close()
+  t.equal(relay.relayed, 28, 'every upload became a job')
+  t.equal((await producers.queues[QUEUES.leadEnrichment].getJobCounts('waiting')).waiting, 28, 'waiting in Redis')
+
+  // Redis restarts without persistence: every job is gone, and the outbox says they were relayed.
+  await redisServer.stop()
+  await redisServer.start()
+  await waitFor('the producer connection back', async () => producers.ready())
+  t.equal((await producers.queues[QUEUES.leadEnrichment].getJobCounts('waiting')).waiting, 0, 'the jobs are lost')
+  t.equal(await queries.outbox.countPending(db), 0, 'nothing left for the relay')
+  t.equal(await count(db, 'unenriched'), 24)
+
+  const running = startWorkers({ db, redisUrl: redisServer.url, prefix, log: silentLog, mail, relay: { idleMs: 50 }, reconciler: { intervalMs: 200, afterMs: 1000 } })
+  t.teardown(async () => { await closeAll(running) })
+  await waitFor('every lead enriched', async () => (await count(db, 'unenriched')) === 0, 30_000, 100)
+  t.equal(await count(db, 'all'), 24)
+  const counts = await db.selectFrom('exhibitors').select(['id', 'lead_count']).orderBy('id').execute()
+  t.same(counts, [{ id: exhibitors[0].id, lead_count: 12 }, { id: exhibitors[1].id, lead_count: 12 }], 'lead_count exact')
+  const lead = await db.selectFrom('leads').select('data').orderBy('id').executeTakeFirstOrThrow()
+  t.match(lead.data?.[0], { id: 'attendee_name', value: /^Ada Lovelace \d+$/ }, 'the snapshot is there')
+
+  const settled = await waitFor('the left-behind mail request settled', async () => {
+    const state = await queries.mailRequests.getMailRequestState(db, pending)
+    return state && state.status !== 'pending' ? state.status : undefined
+  }, 30_000, 100)
+  t.ok(['failed', 'abandoned'].includes(settled), `settled as ${settled}, never sent after its deadline`)
+  const emailQueue = producers.queues[QUEUES.email]
+  const job = await waitFor('a job for the request left sending', async () => await emailQueue.getJob(sending) ?? undefined)
+  t.equal(job.data.mail_request_id, sending, 'queued again for the processor to settle')
+})
+
+t.test('the reconciler takes leads not enriched since their last change, once per change', async (t) => {
+  const testDb = await createTestDatabase('worker_reconcile_once')
+  const db = testDb.db
+  const prefix = testPrefix('reconcileonce')
+  t.teardown(async () => {
+    await removePrefix(sharedRedisUrl, prefix)
+    await testDb.drop()
+  })
+  const event = await seedEvent(db)
+  const attendees = await seedAttendees(db, event, 5)
+  const exhibitor = await seedExhibitor(db, event)
+  const ids: number[] = []
+  for (const attendee of attendees) ids.push(await uploadLead(db, exhibitor, attendee.code))
+  const producers = await producersFor(t, sharedRedisUrl, prefix)
+  const queue = producers.queues[QUEUES.leadEnrichment]
+  // Pages of two, to walk past the first page.
+  const reconciler = new Reconciler({ db, queues: producers.queues, redisReady: producers.ready, log: silentLog, afterMs: 1000, batchSize: 2, pruneEveryMs: 60_000 })
+
+  t.same(await reconciler.reconcileOnce(), { leads: 0, mailRequests: 0 }, 'changed too recently: their jobs may still be on the way')
+  await db.updateTable('leads').set({ last_upload: sql`now() - interval '2 seconds'` }).execute()
+  // Two of them were enriched after their last change.
+  await db.updateTable('leads').set({ enriched_at: sql`now()` }).where('id', 'in', ids.slice(0, 2)).execute()
+
+  t.same(await reconciler.reconcileOnce(), { leads: 3, mailRequests: 0 })
+  const waiting = async () => (await queue.getJobs(['waiting'])).map((job) => job.data.lead_id as number).sort((a, b) => a - b)
+  t.same(await waiting(), ids.slice(2), 'one job per lead without its enrichment')
+  await reconciler.reconcileOnce()
+  t.same(await waiting(), ids.slice(2), 'a second run adds nothing')
+
+  // A lead enriched before its last change is found again, with a job of its own for that change.
+  await db.updateTable('leads').set({ enriched_at: sql`now() - interval '1 hour'` }).where('id', '=', ids[0]).execute()
+  t.same(await reconciler.reconcileOnce(), { leads: 4, mailRequests: 0 })
+  t.same(await waiting(), [ids[0], ...ids.slice(2)])
+  const lead = await db.selectFrom('leads').select(sql<string>`(extract(epoch from last_upload) * 1000000)::bigint::text`.as('changed'))
+    .where('id', '=', ids[0]).executeTakeFirstOrThrow()
+  t.ok(await queue.getJob(reconcileLeadJobId(ids[0], lead.changed)), 'its job id names the lead and its change')
+})
+
+t.test('pruning is a job scheduler, recreated when Redis lost it', async (t) => {
+  const redisServer = await privateRedis()
+  const testDb = await createTestDatabase('worker_prune')
+  const db = testDb.db
+  const prefix = testPrefix('prune')
+  t.teardown(async () => {
+    await redisServer.stop()
+    await testDb.drop()
+  })
+  const producers = await producersFor(t, redisServer.url, prefix)
+  const running = startWorkers({
+    db,
+    redisUrl: redisServer.url,
+    prefix,
+    log: silentLog,
+    mail,
+    relay: false,
+    reconciler: { intervalMs: 200 },
+    prune: { everyMs: 300, outboxRetentionSeconds: 3600 }
+  })
+  t.teardown(async () => { await closeAll(running) })
+
+  const expired = async () => {
+    await sql`insert into idempotency_keys (auth_hash, key, method, path, created_at)
+      select 'h', 'old-' || g, 'POST', '/x', now() - interval '25 hours' from generate_series(1, 3) g`.execute(db)
+    await sql`insert into outbox (topic, payload, relayed_at)
+      select 'lead.enrich', '{"lead_id": 1}', now() - interval '2 hours' from generate_series(1, 3) g`.execute(db)
+  }
+  const left = async () => ({
+    keys: (await db.selectFrom('idempotency_keys').select('key').execute()).map((row) => row.key),
+    outbox: Number((await db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
+  })
+  await db.insertInto('idempotency_keys').values({ auth_hash: 'h', key: 'fresh', method: 'POST', path: '/x' }).execute()
+  await db.insertInto('outbox').values({ topic: 'lead.enrich', payload: JSON.stringify({ lead_id: 2 }), relayed_at: sql`now()` }).execute()
+  await expired()
+
+  const maintenance = producers.queues[QUEUES.maintenance]
+  const scheduler = await waitFor('the scheduler', async () => await maintenance.getJobScheduler(PRUNE_SCHEDULER))
+  t.equal(Number(scheduler.every), 300)
+  await waitFor('expired rows pruned', async () => (await left()).keys.length === 1)
+  t.same(await left(), { keys: ['fresh'], outbox: 1 }, 'expired keys and old relayed rows go; fresh ones stay')
+
+  // Redis loses everything, the scheduler with it; the reconciler puts it back.
+  await redisServer.stop()
+  await redisServer.start()
+  await waitFor('the producer connection back', async () => producers.ready())
+  await expired()
+  await waitFor('the scheduler back', async () => await maintenance.getJobScheduler(PRUNE_SCHEDULER), 30_000)
+  await waitFor('pruned again', async () => (await left()).keys.length === 1, 30_000)
+  t.same(await left(), { keys: ['fresh'], outbox: 1 })
+})
