@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { queries, type Db } from '@showfloor/db'
 import type { Producers } from '@showfloor/queue'
-import { JOBS, QUEUES, reconcileLeadJobId } from '@showfloor/schemas'
+import { JOBS, OUTBOX_TOPICS, QUEUES, reconcileLeadJobId } from '@showfloor/schemas'
 import { BackgroundLoop } from './backgroundLoop.js'
 import { ensurePruneScheduler } from './processors/prune.js'
 
@@ -17,11 +17,22 @@ export interface ReconcilerOptions {
   afterMs?: number
   /** Rows per query and per bulk add. */
   batchSize?: number
+  /**
+   * The relay or the lead queue counts as behind when its oldest waiting work is older than this:
+   * the leads' jobs are then late, not lost, and are left alone.
+   */
+  backlogMs?: number
   /** The prune job's interval, for its scheduler. */
   pruneEveryMs: number
 }
 
-export interface ReconcileResult { leads: number, mailRequests: number }
+export interface ReconcileResult {
+  /** Leads queued again (their jobs added, or found still queued); null when the relay or the queue was behind. */
+  leads: number | null
+  mailRequests: number
+}
+
+const LEAD_TOPICS = Object.keys(OUTBOX_TOPICS).filter((topic) => OUTBOX_TOPICS[topic] === QUEUES.leadEnrichment)
 
 /**
  * Finds work whose effect is missing long after it should have happened, and queues it again
@@ -30,24 +41,35 @@ export interface ReconcileResult { leads: number, mailRequests: number }
  * What is missing is read from the rows themselves: leads changed but not enriched since, mail
  * requests still pending or sending well past their deadline. Job ids come from the rows (a lead's
  * from its id and change time, a mail request's is its own id, as the API queues it), so a job
- * Redis still has, or a second run, adds nothing. Each run also recreates the prune job's
- * scheduler when Redis lost it. Every worker process runs one; they may overlap harmlessly.
+ * Redis still has, or a second run, adds nothing. While the relay or the lead queue has a backlog
+ * the leads are left alone: their jobs are on the way, and a second job per lead would only make
+ * the backlog longer. The first look at the leads comes one interval after the start, once a
+ * restarted worker's relay had its turn. Each run also recreates the prune job's scheduler when
+ * Redis lost it. Every worker process runs one; they may overlap harmlessly.
  */
 export class Reconciler {
   private readonly afterMs: number
   private readonly batchSize: number
+  private readonly backlogMs: number
   private readonly loop: BackgroundLoop
+  private started = false
 
   constructor (private readonly options: ReconcilerOptions) {
     this.afterMs = options.afterMs ?? 60_000
     this.batchSize = options.batchSize ?? 1000
+    this.backlogMs = options.backlogMs ?? 5000
     const intervalMs = options.intervalMs ?? 30_000
     this.loop = new BackgroundLoop({
       log: options.log,
       idleMs: Math.min(intervalMs, 1000),
       step: async () => {
         if (!this.options.redisReady()) return null
-        await this.reconcileOnce()
+        if (this.started) {
+          await this.reconcileOnce()
+        } else {
+          await this.ensureSchedulers()
+          this.started = true
+        }
         return intervalMs
       },
       errorDelayMs: () => intervalMs,
@@ -55,7 +77,7 @@ export class Reconciler {
     })
   }
 
-  /** Runs at once, then every interval. */
+  /** Sets up the schedulers at once, then reconciles every interval. */
   start (): void {
     this.loop.start()
   }
@@ -65,9 +87,28 @@ export class Reconciler {
   }
 
   async reconcileOnce (): Promise<ReconcileResult> {
-    const { db, queues, log } = this.options
-    await ensurePruneScheduler(queues[QUEUES.maintenance], this.options.pruneEveryMs)
+    await this.ensureSchedulers()
+    const leads = await this.reconcileLeads()
+    const mailRequests = await this.reconcileMailRequests()
+    const result = { leads, mailRequests }
+    if ((leads ?? 0) + mailRequests > 0) this.options.log.warn(result, 'work without its effect found; its jobs were queued again')
+    return result
+  }
 
+  private async ensureSchedulers (): Promise<void> {
+    await ensurePruneScheduler(this.options.queues[QUEUES.maintenance], this.options.pruneEveryMs)
+  }
+
+  private async behind (): Promise<boolean> {
+    const { db, queues } = this.options
+    if (await queries.reconcile.relayBehind(db, LEAD_TOPICS, this.backlogMs)) return true
+    const [oldest] = await queues[QUEUES.leadEnrichment].getJobs(['waiting'], 0, 0, true)
+    return oldest !== undefined && oldest.timestamp < Date.now() - this.backlogMs
+  }
+
+  private async reconcileLeads (): Promise<number | null> {
+    const { db, queues } = this.options
+    if (await this.behind()) return null
     let leads = 0
     for (let after = 0; !this.loop.stopping;) {
       const rows = await queries.reconcile.findUnenrichedLeads(db, this.afterMs, after, this.batchSize)
@@ -82,7 +123,11 @@ export class Reconciler {
       if (rows.length < this.batchSize) break
       after = rows[rows.length - 1].id
     }
+    return leads
+  }
 
+  private async reconcileMailRequests (): Promise<number> {
+    const { db, queues } = this.options
     const mailRequests = await queries.reconcile.findStuckMailRequests(db, this.afterMs, this.batchSize)
     if (mailRequests.length > 0) {
       // The processor decides what a late request gets: it is never sent after its deadline.
@@ -92,9 +137,6 @@ export class Reconciler {
         opts: { jobId: id }
       })))
     }
-
-    const result = { leads, mailRequests: mailRequests.length }
-    if (leads + mailRequests.length > 0) log.warn(result, 'work without its effect found; its jobs were queued again')
-    return result
+    return mailRequests.length
   }
 }

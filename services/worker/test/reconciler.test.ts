@@ -108,6 +108,8 @@ t.test('the reconciler takes leads not enriched since their last change, once pe
   const exhibitor = await seedExhibitor(db, event)
   const ids: number[] = []
   for (const attendee of attendees) ids.push(await uploadLead(db, exhibitor, attendee.code))
+  // Relayed, and the jobs lost.
+  await db.updateTable('outbox').set({ relayed_at: sql`now()` }).execute()
   const producers = await producersFor(t, sharedRedisUrl, prefix)
   const queue = producers.queues[QUEUES.leadEnrichment]
   // Pages of two, to walk past the first page.
@@ -131,6 +133,16 @@ t.test('the reconciler takes leads not enriched since their last change, once pe
   const lead = await db.selectFrom('leads').select(sql<string>`(extract(epoch from last_upload) * 1000000)::bigint::text`.as('changed'))
     .where('id', '=', ids[0]).executeTakeFirstOrThrow()
   t.ok(await queue.getJob(reconcileLeadJobId(ids[0], lead.changed)), 'its job id names the lead and its change')
+
+  // A backlog means late jobs, not lost ones: the leads are left alone.
+  const patient = new Reconciler({ db, queues: producers.queues, redisReady: producers.ready, log: silentLog, afterMs: 1000, backlogMs: 300, pruneEveryMs: 60_000 })
+  await new Promise((resolve) => setTimeout(resolve, 400))
+  t.same(await patient.reconcileOnce(), { leads: null, mailRequests: 0 }, 'the lead queue has waited 400 ms: behind')
+  t.same(await waiting(), [ids[0], ...ids.slice(2)], 'nothing added')
+  await queue.drain()
+  t.same(await patient.reconcileOnce(), { leads: 4, mailRequests: 0 }, 'no backlog: queued again')
+  await db.insertInto('outbox').values({ topic: 'lead.enrich', payload: JSON.stringify({ lead_id: ids[1] }), created_at: sql`now() - interval '1 second'` }).execute()
+  t.same(await patient.reconcileOnce(), { leads: null, mailRequests: 0 }, 'the relay has a row pending for a second: behind')
 })
 
 t.test('pruning is a job scheduler, recreated when Redis lost it', async (t) => {

@@ -45,3 +45,20 @@ export async function findStuckMailRequests (db: Db, olderThanMs: number, limit:
     .execute()
   return rows.map((row) => row.id)
 }
+
+/**
+ * Whether the relay is behind: the oldest pending outbox row of these topics was written more
+ * than `olderThanMs` ago. Its lead's job is then late, not lost. The oldest by id, through the
+ * pending rows' partial index.
+ */
+export async function relayBehind (db: Db, topics: readonly string[], olderThanMs: number): Promise<boolean> {
+  if (topics.length === 0) return false
+  // Compared by the database's clock, as the rows were stamped.
+  const row = await db.selectFrom('outbox').select(sql<boolean>`created_at < ${ago(olderThanMs)}`.as('late'))
+    .where('relayed_at', 'is', null)
+    .where('topic', 'in', [...topics])
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst()
+  return row?.late ?? false
+}
