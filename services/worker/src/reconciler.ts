@@ -24,12 +24,17 @@ export interface ReconcilerOptions {
   backlogMs?: number
   /** The prune job's interval, for its scheduler. */
   pruneEveryMs: number
+  /** The room a mail delivery needs before its request's deadline (the email processor's claim margin). */
+  mailMarginMs: number
 }
 
 export interface ReconcileResult {
   /** Leads queued again (their jobs added, or found still queued); null when the relay or the queue was behind. */
   leads: number | null
-  mailRequests: number
+  /** Pending mail requests queued again while their deadline allows a delivery. */
+  mailQueued: number
+  /** Mail requests settled long after their deadline (their API process gone too). */
+  mailSettled: number
 }
 
 const LEAD_TOPICS = Object.keys(OUTBOX_TOPICS).filter((topic) => OUTBOX_TOPICS[topic] === QUEUES.leadEnrichment)
@@ -39,9 +44,11 @@ const LEAD_TOPICS = Object.keys(OUTBOX_TOPICS).filter((topic) => OUTBOX_TOPICS[t
  * (contract section 9): the outbox marks a row relayed once Redis took its job, so a Redis that
  * then lost its data (restarted without persistence, failed over) would lose the job for good.
  * What is missing is read from the rows themselves: leads changed but not enriched since, mail
- * requests still pending or sending well past their deadline. Job ids come from the rows (a lead's
- * from its id and change time, a mail request's is its own id, as the API queues it), so a job
- * Redis still has, or a second run, adds nothing. While the relay or the lead queue has a backlog
+ * requests still pending while their deadline allows a delivery. Job ids come from the rows (a
+ * lead's from its id and change time, a mail request's is its own id, as the API queues it), so a
+ * job Redis still has, or a second run, adds nothing. Mail requests still under way well past their
+ * deadline (their API process gone as well) are settled, as the API would have at the deadline: a
+ * mail is never sent after it. While the relay or the lead queue has a backlog
  * the leads are left alone: their jobs are on the way, and a second job per lead would only make
  * the backlog longer. The first look at the leads comes one interval after the start, once a
  * restarted worker's relay had its turn. Each run also recreates the prune job's scheduler when
@@ -89,9 +96,10 @@ export class Reconciler {
   async reconcileOnce (): Promise<ReconcileResult> {
     await this.ensureSchedulers()
     const leads = await this.reconcileLeads()
-    const mailRequests = await this.reconcileMailRequests()
-    const result = { leads, mailRequests }
-    if ((leads ?? 0) + mailRequests > 0) this.options.log.warn(result, 'work without its effect found; its jobs were queued again')
+    const result = { leads, ...await this.reconcileMailRequests() }
+    if ((leads ?? 0) + result.mailQueued + result.mailSettled > 0) {
+      this.options.log.warn(result, 'work without its effect found: queued again or settled')
+    }
     return result
   }
 
@@ -126,17 +134,17 @@ export class Reconciler {
     return leads
   }
 
-  private async reconcileMailRequests (): Promise<number> {
+  private async reconcileMailRequests (): Promise<{ mailQueued: number, mailSettled: number }> {
     const { db, queues } = this.options
-    const mailRequests = await queries.reconcile.findStuckMailRequests(db, this.afterMs, this.batchSize)
-    if (mailRequests.length > 0) {
-      // The processor decides what a late request gets: it is never sent after its deadline.
-      await queues[QUEUES.email].addBulk(mailRequests.map((id) => ({
+    const mailSettled = await queries.mailRequests.settleOverdueMailRequests(db, this.afterMs, this.batchSize)
+    const pending = await queries.mailRequests.listPendingMailRequests(db, this.afterMs, this.options.mailMarginMs, this.batchSize)
+    if (pending.length > 0) {
+      await queues[QUEUES.email].addBulk(pending.map((id) => ({
         name: JOBS.accessCodeEmail,
         data: { mail_request_id: id },
         opts: { jobId: id }
       })))
     }
-    return mailRequests.length
+    return { mailQueued: pending.length, mailSettled }
   }
 }

@@ -5,7 +5,7 @@ import { RedisOutageLog, closeProducers, closeRedis, createProducerRedis, create
 import { QUEUES, type QueueName } from '@showfloor/schemas'
 import { createMailer } from './mail/mailer.js'
 import { OutboxRelay, type OutboxRelayOptions } from './outboxRelay.js'
-import { accessCodeEmailProcessor } from './processors/email.js'
+import { accessCodeEmailProcessor, claimMargin } from './processors/email.js'
 import { leadEnrichmentProcessor } from './processors/leadEnrichment.js'
 import { PRUNE_DEFAULTS, pruneProcessor, type PruneOptions } from './processors/prune.js'
 import { Reconciler, type ReconcilerOptions } from './reconciler.js'
@@ -37,7 +37,7 @@ export interface WorkersOptions {
   lockDurationMs?: number
   stalledIntervalMs?: number
   relay?: Partial<Omit<OutboxRelayOptions, Internal>> | false
-  reconciler?: Partial<Omit<ReconcilerOptions, Internal | 'pruneEveryMs'>> | false
+  reconciler?: Partial<Omit<ReconcilerOptions, Internal | 'pruneEveryMs' | 'mailMarginMs'>> | false
   prune?: Partial<PruneOptions>
 }
 
@@ -126,7 +126,15 @@ export function startWorkers (options: WorkersOptions): RunningWorkers {
       closables.push({ name: 'outbox relay', close: async () => { await running.close() } })
     }
     if (options.reconciler !== false) {
-      const running = reconciler = new Reconciler({ ...options.reconciler, db, queues, redisReady, log, pruneEveryMs: prune.everyMs })
+      const running = reconciler = new Reconciler({
+        ...options.reconciler,
+        db,
+        queues,
+        redisReady,
+        log,
+        pruneEveryMs: prune.everyMs,
+        mailMarginMs: claimMargin(options.mail.sendTimeoutMs)
+      })
       running.start()
       closables.push({ name: 'reconciler', close: async () => { await running.close() } })
     }

@@ -2,10 +2,9 @@ import t from 'tap'
 import { queries } from '@showfloor/db'
 import { createTestDatabase, removePrefix, seedEvent, seedExhibitor, startSmtpSink, testPrefix, waitFor } from '@showfloor/db/testing'
 import { JOBS, QUEUES } from '@showfloor/schemas'
-import { createProducerRedis, createProducers } from '../src/queues.js'
-import { closeRedis } from '../src/redis.js'
+import { closeRedis, createProducerRedis, createProducers } from '@showfloor/queue'
 import { startWorkers } from '../src/workers.js'
-import { sharedRedisUrl, silentLog } from './support/queues.js'
+import { sharedRedisUrl, silentLog, silentOutage } from './support/queues.js'
 
 // A slow mail server: one that takes longer than the send timeout to confirm a message it already
 // has must not get it twice; one that stalls before the message is sent gets it on a retry.
@@ -30,7 +29,7 @@ t.test('slow mail servers', async (t) => {
     relay: false
   })
   const producer = createProducerRedis(sharedRedisUrl)
-  const queues = createProducers(producer, prefix)
+  const queues = createProducers(producer, prefix, silentOutage)
   t.teardown(async () => {
     for (const closable of [...running.closables].reverse()) await closable.close()
     await Promise.all(Object.values(queues).map(async (q) => { await q.close() }))

@@ -1,9 +1,9 @@
 import { sql } from 'kysely'
 import type { Db } from '../database.js'
 
-// The reconciler's questions: which work lacks its effect long after it should have happened
-// (contract section 9). Both answers come from the rows themselves, not from Redis, so a Redis that
-// lost its data cannot hide them.
+// The reconciler's questions about leads: which lack their effect long after it should have happened
+// (contract section 9). The answers come from the rows themselves, not from Redis, so a Redis that
+// lost its data cannot hide them. Mail requests have theirs in mailRequests.ts.
 
 const ago = (ms: number) => sql<Date>`now() - make_interval(secs => ${ms / 1000})`
 
@@ -29,21 +29,6 @@ export async function findUnenrichedLeads (db: Db, olderThanMs: number, afterId:
     .limit(limit)
     .execute()
   return rows.map((row) => ({ id: Number(row.id), changed: row.changed }))
-}
-
-/**
- * Mail requests still pending or sending more than `olderThanMs` after their deadline: the API
- * settles a pending one at the deadline and a delivery ends well before it, so such a request was
- * left behind (its job lost with Redis' data, or its worker or API process gone).
- */
-export async function findStuckMailRequests (db: Db, olderThanMs: number, limit: number): Promise<string[]> {
-  const rows = await db.selectFrom('mail_requests').select('id')
-    .where('status', 'in', ['pending', 'sending'])
-    .where('deadline', '<', ago(olderThanMs))
-    .orderBy('deadline')
-    .limit(limit)
-    .execute()
-  return rows.map((row) => row.id)
 }
 
 /**
