@@ -1,14 +1,13 @@
 import t, { type Test } from 'tap'
 import { sql } from 'kysely'
 import { queries, type Db } from '@showfloor/db'
-import { createTestDatabase, testPrefix } from '@showfloor/db/testing'
+import { createTestDatabase, removePrefix, seedAttendees, seedEvent, seedExhibitor, testPrefix, uploadLead, waitFor } from '@showfloor/db/testing'
 import { closeProducers, closeRedis, createProducerRedis, createProducers, type Producers } from '@showfloor/queue'
 import { JOBS, PRUNE_SCHEDULER, QUEUES, reconcileLeadJobId } from '@showfloor/schemas'
 import { OutboxRelay } from '../src/outboxRelay.js'
 import { Reconciler } from '../src/reconciler.js'
 import { startWorkers, type RunningWorkers } from '../src/workers.js'
-import { seedAttendees, seedEvent, seedExhibitor, uploadLead, waitFor } from './support/fixtures.js'
-import { removePrefix, sharedRedisUrl, silentLog, silentOutage } from './support/queues.js'
+import { sharedRedisUrl, silentLog, silentOutage } from './support/queues.js'
 import { privateRedis } from './support/redisServer.js'
 
 const mail = { mailDir: './var/mail', from: 'fair@example.org', appUrl: 'https://app.example.org', sendTimeoutMs: 1000 }
