@@ -23,9 +23,9 @@ export async function buildApp (config: AdminApiEnv): Promise<FastifyInstance> {
   await app.register(health, { service: 'admin-api' })
   await app.register(queues, { redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX })
   await app.register(openapi)
+  await app.register(idempotency, { prefix: '/api/v1/' })
   await app.register(async (api) => {
     await api.register(auth)
-    await api.register(idempotency)
     await api.register(routes)
   }, { prefix: '/api/v1' })
   return app

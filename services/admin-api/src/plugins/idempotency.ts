@@ -32,8 +32,12 @@ function notStored (status: number): boolean {
  *
  * A claim is a lease (IDEMPOTENCY_LEASE_MS) that the request renews while it runs: when its process
  * dies, the lease runs out and a retry with the key takes it over and runs the request.
+ *
+ * As in pretix, the key alone decides: a retry replays the stored answer whatever its method, path
+ * and body, even on a path no route serves, so this runs for every URL under `prefix` before
+ * routing and authentication (the key is bound to the Authorization header's hash).
  */
-export const idempotency = fp(async function idempotency (app: FastifyInstance) {
+export const idempotency = fp(async function idempotency (app: FastifyInstance, opts: { prefix: string }) {
   const leaseMs = app.config.IDEMPOTENCY_LEASE_MS
   app.decorateRequest('idempotency', null)
 
@@ -58,7 +62,7 @@ export const idempotency = fp(async function idempotency (app: FastifyInstance) 
 
   app.addHook('onRequest', async (request, reply) => {
     const key = request.headers['x-idempotency-key']
-    if (typeof key !== 'string' || key === '' || !UNSAFE.has(request.method)) return
+    if (typeof key !== 'string' || key === '' || !UNSAFE.has(request.method) || !request.url.startsWith(opts.prefix)) return
     if (key.length > 255) throw new HttpError(400, { detail: 'X-Idempotency-Key is too long (at most 255 characters).' })
     const authHash = createHash('sha256').update(request.headers.authorization ?? '').digest('hex')
     const owner = randomUUID()
