@@ -13,48 +13,40 @@ const IDLE_GRACE_MS = 1000
  * next request right now. Instead: a response still being made gets `Connection: close`, and so
  * does every request that arrives from now on (Fastify's own header while closing; it is processed,
  * see return503OnClosing in httpServerOptions); a connection between requests is closed only once
- * it has stayed truly idle (nothing pending, nothing received) for a moment.
+ * it has stayed truly idle (no response in progress, nothing received) for a moment.
+ *
+ * Only connections are tracked (one listener each, not one per request, so keep-alive traffic pays
+ * nothing for it); the response a connection is writing is Node's `socket._httpMessage`, read only
+ * once closing has begun.
  */
 function closeOnlyIdleConnections (server: Server): void {
-  /** Per connection, its responses not yet handed to the OS. */
-  const connections = new Map<Socket, Set<ServerResponse>>()
-  let closing = false
+  const sockets = new Set<Socket>()
+  const responseOf = (socket: Socket) => (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage ?? null
 
-  const closeWhenIdle = (socket: Socket, pending: Set<ServerResponse>) => {
-    if (pending.size > 0 || socket.destroyed) return
+  const closeWhenIdle = (socket: Socket) => {
+    if (socket.destroyed) return
     const read = socket.bytesRead
     setTimeout(() => {
-      if (pending.size > 0) return
-      // Bytes of a request came in: wait for it (it is answered with Connection: close) or for more silence.
-      if (socket.bytesRead !== read || socket.writableLength > 0) closeWhenIdle(socket, pending)
+      if (socket.destroyed) return
+      const response = responseOf(socket)
+      // A response in progress, or bytes of a request that came in: wait for it (it is answered
+      // with Connection: close) or for more silence.
+      if ((response !== null && !response.writableFinished) || socket.bytesRead !== read || socket.writableLength > 0) closeWhenIdle(socket)
       else socket.destroy()
     }, IDLE_GRACE_MS).unref()
   }
 
   server.on('connection', (socket: Socket) => {
-    connections.set(socket, new Set())
-    socket.once('close', () => connections.delete(socket))
-  })
-  server.on('request', (request, response: ServerResponse) => {
-    const socket = request.socket
-    const pending = connections.get(socket)
-    if (pending === undefined) return
-    pending.add(response)
-    response.once('finish', () => {
-      pending.delete(response)
-      if (closing) closeWhenIdle(socket, pending)
-    })
-    response.once('close', () => pending.delete(response))
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
   })
 
   // Node's server.close() calls this (Fastify itself only with a serverFactory).
   server.closeIdleConnections = () => {
-    closing = true
-    for (const [socket, pending] of connections) {
-      for (const response of pending) {
-        if (!response.headersSent) response.setHeader('Connection', 'close')
-      }
-      closeWhenIdle(socket, pending)
+    for (const socket of sockets) {
+      const response = responseOf(socket)
+      if (response !== null && !response.headersSent) response.setHeader('Connection', 'close')
+      closeWhenIdle(socket)
     }
   }
 }
