@@ -1,53 +1,21 @@
 import t, { type Test } from 'tap'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import { sql } from 'kysely'
 import { queries } from '@showfloor/db'
-import { createTestDatabase, testPrefix } from '@showfloor/db/testing'
+import { createTestDatabase, startService, testPrefix } from '@showfloor/db/testing'
 
 // The admin API as its own process, killed with SIGKILL while a request with an idempotency key is
 // running: a retry with the key must not be locked out until the key expires.
 
-const root = fileURLToPath(new URL('../../../', import.meta.url))
-const childEnv = Object.fromEntries(Object.entries(process.env)
-  .filter(([key]) => key !== 'NODE_OPTIONS' && !key.startsWith('_TAPJS_') && !key.startsWith('TAP')))
 const LEASE_MS = 1000
 
 // Each process compiles TypeScript on the fly: more than the default budget on a busy machine.
 t.setTimeout(180_000)
 
-interface AdminProcess {
-  url: string
-  kill: () => Promise<void>
-}
-
 /** The admin API's server, from source, as an operator starts it; resolves once it listens. */
-async function startAdminApi (t: Test, env: Record<string, string>): Promise<AdminProcess> {
-  const child = spawn(process.execPath, ['--conditions=@showfloor/source', '--import', 'tsx', 'services/admin-api/src/server.ts'], {
-    cwd: root,
-    env: { ...childEnv, ADMIN_API_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  const exited = once(child, 'exit')
-  const kill = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return
-    child.kill('SIGKILL')
-    await exited
-  }
-  t.teardown(kill)
-  let stderr = ''
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the admin API did not start\n${stderr}`)), 60_000)
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const listening = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line)
-      if (listening) { clearTimeout(timer); resolve(listening[1]) }
-    })
-    child.on('exit', () => { clearTimeout(timer); reject(new Error(`the admin API exited\n${stderr}`)) })
-  })
-  return { url, kill }
+async function startAdminApi (t: Test, env: Record<string, string>): Promise<{ url: string, kill: () => Promise<void> }> {
+  const admin = await startService('services/admin-api/src/server.ts', { ADMIN_API_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }, 60_000)
+  t.teardown(admin.kill)
+  return { url: admin.base, kill: async () => { await admin.stop('SIGKILL') } }
 }
 
 const sleep = async (ms: number) => { await new Promise((resolve) => setTimeout(resolve, ms)) }

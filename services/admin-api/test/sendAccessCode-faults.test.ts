@@ -1,49 +1,23 @@
 import t, { type Test } from 'tap'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import { queries } from '@showfloor/db'
-import { removePrefix as removeKeys, startSmtpSink, testPrefix } from '@showfloor/db/testing'
+import { removePrefix as removeKeys, startService, startSmtpSink, testPrefix } from '@showfloor/db/testing'
 import { harness, type Harness } from './helper.js'
 
 // send_access_code against a mail server that is slow to confirm a message, and a worker killed
 // while the server holds the message. The rule: a 204 means exactly one mail; a 503 comes by the
 // deadline.
 
-const root = fileURLToPath(new URL('../../../', import.meta.url))
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const TIMEOUT_MS = 4000
 const SEND_TIMEOUT_MS = 1000
-const childEnv = Object.fromEntries(Object.entries(process.env)
-  .filter(([key]) => key !== 'NODE_OPTIONS' && !key.startsWith('_TAPJS_') && !key.startsWith('TAP')))
 
 t.setTimeout(180_000)
 
 /** The worker service as its own process, from source, as an operator starts it. */
 async function startWorker (t: Test, env: Record<string, string>): Promise<{ kill: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--conditions=@showfloor/source', '--import', 'tsx', 'services/worker/src/main.ts'], {
-    cwd: root,
-    env: { ...childEnv, WORKER_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', MAIL_SEND_TIMEOUT_MS: String(SEND_TIMEOUT_MS), ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  const exited = once(child, 'exit')
-  const kill = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return
-    child.kill('SIGKILL')
-    await exited
-  }
-  t.teardown(kill)
-  let stderr = ''
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the worker did not start\n${stderr}`)), 60_000)
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (/Server listening at/.test(line)) { clearTimeout(timer); resolve() }
-    })
-    child.on('exit', () => { clearTimeout(timer); reject(new Error(`the worker exited\n${stderr}`)) })
-  })
-  return { kill }
+  const worker = await startService('services/worker/src/main.ts', { WORKER_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', MAIL_SEND_TIMEOUT_MS: String(SEND_TIMEOUT_MS), ...env }, 60_000)
+  t.teardown(worker.kill)
+  return { kill: async () => { await worker.stop('SIGKILL') } }
 }
 
 const sleep = async (ms: number) => { await new Promise((resolve) => setTimeout(resolve, ms)) }

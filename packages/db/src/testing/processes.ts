@@ -98,10 +98,10 @@ export function runSource (entry: string, env: Record<string, string> = {}, args
  * Starts a service from source and waits until it listens. Give it port 0 in its env so the OS
  * chooses one: Fastify's "listening" log line (LOG_LEVEL info or lower) says which.
  */
-export async function startService (entry: string, env: Record<string, string>): Promise<SourceProcess & { base: string }> {
+export async function startService (entry: string, env: Record<string, string>, timeoutMs?: number): Promise<SourceProcess & { base: string }> {
   const started = runSource(entry, env)
   try {
-    const [, base] = await started.line(/Server listening at (http:\/\/[^"\s]+)/)
+    const [, base] = await started.line(/Server listening at (http:\/\/[^"\s]+)/, timeoutMs)
     return { ...started, base }
   } catch (err) {
     started.kill()
