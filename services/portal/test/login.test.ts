@@ -1,0 +1,36 @@
+import t from 'tap'
+import { alertOf, show } from './helper.js'
+
+t.test('login with the full access code, then the dashboard', async (t) => {
+  const s = await show(t)
+  const c = s.client()
+  const page = await c.get('/')
+  t.equal(page.statusCode, 200)
+  t.match(page.body, /<label for="access_code">Access code<\/label>/)
+  t.match(page.body, /<button type="submit">Log in<\/button>/)
+  const res = await c.post('/', { access_code: ` ${s.exhibitor.accessCode.toLowerCase()} ` })
+  t.equal(res.statusCode, 303)
+  t.equal(res.headers.location, '/dashboard')
+  const session = res.cookies.find((cookie) => cookie.name === 'portal_session')
+  t.ok(session, 'a session cookie')
+  t.equal(session?.httpOnly, true)
+  t.equal(session?.sameSite, 'Lax')
+  t.notOk(session?.secure, 'not Secure over plain http')
+  const dash = await c.get('/dashboard')
+  t.equal(dash.statusCode, 200)
+  t.match(dash.body, /Aperture Science/)
+  t.match(dash.body, /<button type="submit">Log out<\/button>/)
+})
+
+t.test('wrong code and scanning code', async (t) => {
+  const s = await show(t)
+  const c = s.client()
+  const wrong = await c.logIn('NOTACODE')
+  t.equal(wrong.statusCode, 401)
+  t.equal(alertOf(wrong.body), 'Invalid access code.')
+  const scanning = await c.logIn(s.exhibitor.scanCode)
+  t.equal(scanning.statusCode, 403)
+  t.equal(alertOf(scanning.body), 'This code is for scanning devices. Log in with the access code from your email.')
+  t.notOk(scanning.cookies.find((cookie) => cookie.name === 'portal_session'), 'no session')
+  t.equal((await c.get('/dashboard')).statusCode, 303, 'not logged in')
+})
