@@ -125,7 +125,21 @@ export async function replaceScanningCode (db: Db, exhibitorId: number, code: st
   return row !== undefined
 }
 
-/** Moves the exhibitor's "new since my last export" mark to `at`. */
-export async function markExported (db: Db, exhibitorId: number, at: Date): Promise<void> {
-  await db.updateTable('exhibitors').set({ last_export_at: at }).where('id', '=', exhibitorId).execute()
+/**
+ * The start of an export: the exhibitor's previous mark (what "new since my last export" compares
+ * with) and the database's clock now, as PostgreSQL prints it (exact to the microsecond, so the new
+ * mark is the very instant the changes are compared against).
+ */
+export async function startExport (db: Db, exhibitorId: number): Promise<{ previous: Date | null, startedAt: string } | undefined> {
+  const row = await db.selectFrom('exhibitors').select(['last_export_at as previous', sql<string>`statement_timestamp()::text`.as('startedAt')])
+    .where('id', '=', exhibitorId).executeTakeFirst()
+  return row
+}
+
+/** Moves the exhibitor's "new since my last export" mark to `startedAt` (from startExport), never backwards. */
+export async function markExported (db: Db, exhibitorId: number, startedAt: string): Promise<void> {
+  await db.updateTable('exhibitors').set({ last_export_at: sql<Date>`${startedAt}::timestamptz` })
+    .where('id', '=', exhibitorId)
+    .where((eb) => eb.or([eb('last_export_at', 'is', null), eb('last_export_at', '<', sql<Date>`${startedAt}::timestamptz`)]))
+    .execute()
 }

@@ -4,6 +4,7 @@ import { PageError } from '../plugins/pageError.js'
 import { errorPage } from '../views/layout.js'
 import { dashboard } from './dashboard.js'
 import { devices } from './devices.js'
+import { exportRoutes } from './export.js'
 import { leads } from './leads.js'
 import { login } from './login.js'
 import { pageContext, sendPage } from './page.js'
@@ -21,7 +22,8 @@ const FIELD_LABELS: Record<string, MessageKey> = {
   device: 'leads.device',
   page: 'leads.pages',
   notes: 'leads.notes',
-  tags: 'leads.tags'
+  tags: 'leads.tags',
+  format: 'export.title'
 }
 
 /** The status and message of an error a page shows; undefined for errors the shared handler answers (5xx). */
@@ -67,6 +69,7 @@ export async function routes (app: FastifyInstance, opts: RoutesOptions): Promis
   await app.register(login, { redisPrefix: opts.redisPrefix })
   await app.register(dashboard)
   await app.register(leads)
+  await app.register(exportRoutes)
   await app.register(vouchers)
   await app.register(devices)
 }

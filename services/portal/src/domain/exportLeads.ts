@@ -1,0 +1,51 @@
+import type { Writable } from 'node:stream'
+import { queries, type Db } from '@showfloor/db'
+import { contentTypeOf, fileName, leadCells, leadColumns, writeTable, type Cell, type FileFormat } from '@showfloor/files'
+
+type Exhibitor = queries.portalExhibitors.PortalExhibitor
+type LeadFilter = queries.portalLeads.LeadFilter
+
+/** Rows read per keyset page: few round trips, and never more than this many leads in memory. */
+export const EXPORT_PAGE = 1000
+
+/** The filtered leads as export rows, read from PostgreSQL a page at a time as the writer takes them. */
+async function * leadRows (db: Db, filter: LeadFilter, leadFieldIds: readonly string[], locale: string): AsyncGenerator<Cell[]> {
+  let cursor: queries.portalLeads.LeadCursor | null = null
+  for (;;) {
+    const rows = await queries.portalLeads.leadsAfter(db, filter, cursor, EXPORT_PAGE)
+    for (const row of rows) yield leadCells({ ...row, last_changed: row.last_upload }, leadFieldIds, locale)
+    if (rows.length < EXPORT_PAGE) return
+    const last = rows[rows.length - 1]
+    cursor = { at: last.cursor_at, id: last.id }
+  }
+}
+
+export interface LeadExport {
+  fileName: string
+  contentType: string
+  /** Writes the file to `out` (and ends it), then moves the exhibitor's export mark. */
+  write: (out: Writable) => Promise<number>
+}
+
+/**
+ * An export of the leads that `filter` shows (with `onlyNew`, only those first uploaded or changed
+ * since the exhibitor's previous export). The mark moves to the moment this export started once the
+ * whole file was written, whatever the format; an export that breaks off leaves it where it was.
+ * Undefined when the exhibitor is gone.
+ */
+export async function prepareExport (db: Db, exhibitor: Exhibitor, filter: LeadFilter, onlyNew: boolean, format: FileFormat, locale: string): Promise<LeadExport | undefined> {
+  const start = await queries.portalExhibitors.startExport(db, exhibitor.id)
+  if (start === undefined) return undefined
+  const scoped: LeadFilter = { ...filter, changedAfter: onlyNew ? start.previous : null }
+  const timeZone = exhibitor.timezone
+  return {
+    fileName: fileName([exhibitor.event_slug, exhibitor.name, 'leads'], new Date(), timeZone, format),
+    contentType: contentTypeOf(format),
+    write: async (out) => {
+      const columns = leadColumns(exhibitor.lead_fields, locale)
+      const count = await writeTable(out, { format, sheetName: 'Leads', timeZone, columns }, leadRows(db, scoped, exhibitor.lead_fields, locale))
+      await queries.portalExhibitors.markExported(db, exhibitor.id, start.startedAt)
+      return count
+    }
+  }
+}
