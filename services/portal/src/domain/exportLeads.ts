@@ -1,4 +1,5 @@
-import type { Writable } from 'node:stream'
+import { once } from 'node:events'
+import { PassThrough, type Writable } from 'node:stream'
 import { queries, type Db } from '@showfloor/db'
 import { contentTypeOf, fileName, leadCells, leadColumns, writeTable, type Cell, type FileFormat } from '@showfloor/files'
 
@@ -42,10 +43,23 @@ export async function prepareExport (db: Db, exhibitor: Exhibitor, filter: LeadF
     fileName: fileName([exhibitor.event_slug, exhibitor.name, 'leads'], new Date(), timeZone, format),
     contentType: contentTypeOf(format),
     write: async (out) => {
-      const columns = leadColumns(exhibitor.lead_fields, locale)
-      const count = await writeTable(out, { format, sheetName: 'Leads', timeZone, columns }, leadRows(db, scoped, exhibitor.lead_fields, locale))
-      await queries.portalExhibitors.markExported(db, exhibitor.id, start.startedAt)
-      return count
+      // The file goes through `file`, so `out` ends only once the mark moved: whoever has the
+      // whole file finds the mark where this export put it.
+      const file = new PassThrough()
+      file.pipe(out, { end: false })
+      const ended = file.readableEnded ? Promise.resolve() : once(file, 'end')
+      ended.catch(() => {})
+      try {
+        const columns = leadColumns(exhibitor.lead_fields, locale)
+        const count = await writeTable(file, { format, sheetName: 'Leads', timeZone, columns }, leadRows(db, scoped, exhibitor.lead_fields, locale))
+        await ended
+        await queries.portalExhibitors.markExported(db, exhibitor.id, start.startedAt)
+        out.end()
+        return count
+      } catch (err) {
+        out.destroy(err as Error)
+        throw err
+      }
     }
   }
 }
