@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import ExcelJS from 'exceljs'
 import { parse } from 'csv-parse/sync'
 import { chromium, type Browser, type Page } from 'playwright-core'
@@ -17,7 +17,7 @@ t.before(async () => {
 })
 t.teardown(async () => { await browser?.close() })
 
-async function setUp (t: Tap.Test) {
+async function setUp (t: Test) {
   const s = await show(t)
   await s.app.listen({ port: 0, host: '127.0.0.1' })
   const base = `http://127.0.0.1:${(s.app.server.address() as AddressInfo).port}`
