@@ -1,5 +1,6 @@
 import { exhibitorsAdmin } from './exhibitors.js'
 import { leadUpload } from './leadUpload.js'
+import { portal } from './portal.js'
 import { printTable, type Benchmark, type Row } from './table.js'
 import { workerBenchmarks } from './worker.js'
 
@@ -8,6 +9,7 @@ import { workerBenchmarks } from './worker.js'
 const benchmarks: Benchmark[] = [
   leadUpload,
   exhibitorsAdmin,
+  portal,
   ...workerBenchmarks
 ]
 

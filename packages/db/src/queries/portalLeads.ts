@@ -33,33 +33,44 @@ export interface PortalLeadRow extends AttendeeInput {
 }
 
 type Joined = SelectQueryBuilder<Database & { l: Database['leads'], p: Database['order_positions'], o: Database['orders'] }, 'l' | 'p' | 'o', object>
+type LeadsOnly = SelectQueryBuilder<Database & { l: Database['leads'] }, 'l', object>
 
-/** `%`, `_` and `\` stand for themselves in a search. */
+/** `%`, `_` and the backslash stand for themselves in a search. */
 function likePattern (search: string): string {
   return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 }
 
-function filtered (db: Db, f: LeadFilter): Joined {
-  let q = db.selectFrom('leads as l')
+const searching = (f: LeadFilter): boolean => f.search !== undefined && f.search !== ''
+
+/** The conditions on the lead's own columns. */
+function leadConditions (q: LeadsOnly, f: LeadFilter): LeadsOnly {
+  let out = q.where('l.exhibitor_id', '=', f.exhibitorId)
+  if (f.tag !== undefined && f.tag !== '') out = out.where(sql<boolean>`l.tags @> ${JSON.stringify([f.tag])}::jsonb`)
+  if (f.rating === 'none') out = out.where('l.rating', 'is', null)
+  else if (f.rating !== undefined) out = out.where('l.rating', '=', f.rating)
+  if (f.device !== undefined && f.device !== '') out = out.where('l.device_name', '=', f.device)
+  if (f.changedAfter) out = out.where('l.last_upload', '>', f.changedAfter)
+  return out
+}
+
+/**
+ * The leads the filter shows. Without a search only the leads table is read (the count and the
+ * page's ids then come from its (exhibitor_id, first_upload, id) index); a search joins the
+ * attendee's position and order.
+ */
+function filtered (db: Db, f: LeadFilter): LeadsOnly | Joined {
+  if (!searching(f)) return leadConditions(db.selectFrom('leads as l') as unknown as LeadsOnly, f)
+  const pattern = likePattern(f.search!)
+  return (leadConditions(db.selectFrom('leads as l')
     .innerJoin('order_positions as p', 'p.id', 'l.position_id')
-    .innerJoin('orders as o', 'o.id', 'p.order_id')
-    .where('l.exhibitor_id', '=', f.exhibitorId) as unknown as Joined
-  if (f.search !== undefined && f.search !== '') {
-    const pattern = likePattern(f.search)
-    q = q.where((eb) => eb.or([
+    .innerJoin('orders as o', 'o.id', 'p.order_id') as unknown as LeadsOnly, f) as unknown as Joined)
+    .where((eb) => eb.or([
       eb('p.attendee_name', 'ilike', pattern),
       eb('p.company', 'ilike', pattern),
       eb('p.attendee_email', 'ilike', pattern),
       eb('o.email', 'ilike', pattern),
       eb('l.notes', 'ilike', pattern)
     ]))
-  }
-  if (f.tag !== undefined && f.tag !== '') q = q.where(sql<boolean>`l.tags @> ${JSON.stringify([f.tag])}::jsonb`)
-  if (f.rating === 'none') q = q.where('l.rating', 'is', null)
-  else if (f.rating !== undefined) q = q.where('l.rating', '=', f.rating)
-  if (f.device !== undefined && f.device !== '') q = q.where('l.device_name', '=', f.device)
-  if (f.changedAfter) q = q.where('l.last_upload', '>', f.changedAfter)
-  return q
 }
 
 const columns = [
@@ -70,7 +81,7 @@ const columns = [
 
 /** How many leads the filter shows. */
 export async function countLeads (db: Db, f: LeadFilter): Promise<number> {
-  const row = await filtered(db, f).select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow()
+  const row = await (filtered(db, f) as LeadsOnly).select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow()
   return Number(row.count)
 }
 
@@ -79,7 +90,7 @@ export async function countLeads (db: Db, f: LeadFilter): Promise<number> {
  * those rows are joined with their items.
  */
 export async function listLeads (db: Db, f: LeadFilter, limit: number, offset: number): Promise<PortalLeadRow[]> {
-  const page = filtered(db, f).select('l.id')
+  const page = (filtered(db, f) as LeadsOnly).select('l.id')
     .orderBy('l.first_upload', 'desc').orderBy('l.id', 'desc').limit(limit).offset(offset)
   return await db.with('page', () => page)
     .selectFrom('page')
@@ -97,16 +108,22 @@ export interface LeadCursor { at: string, id: number }
 
 /**
  * The next `limit` leads the filter shows after `cursor` (newest first), for exports: each page
- * starts where the last ended, so no page re-reads the rows before it.
+ * starts where the last ended, so no page re-reads the rows before it. The page's ids come first
+ * (from the index when there is no search), then only those rows are joined.
  */
 export async function leadsAfter (db: Db, f: LeadFilter, cursor: LeadCursor | null, limit: number): Promise<Array<PortalLeadRow & { cursor_at: string }>> {
-  let q = filtered(db, f)
-  if (cursor !== null) q = q.where(sql<boolean>`(l.first_upload, l.id) < (${cursor.at}::timestamptz, ${cursor.id}::bigint)`)
-  return await q.innerJoin('items as i', 'i.id', 'p.item_id')
+  let ids = (filtered(db, f) as LeadsOnly).select('l.id')
+  if (cursor !== null) ids = ids.where(sql<boolean>`(l.first_upload, l.id) < (${cursor.at}::timestamptz, ${cursor.id}::bigint)`)
+  const page = ids.orderBy('l.first_upload', 'desc').orderBy('l.id', 'desc').limit(limit)
+  return await db.with('page', () => page)
+    .selectFrom('page')
+    .innerJoin('leads as l', 'l.id', 'page.id')
+    .innerJoin('order_positions as p', 'p.id', 'l.position_id')
+    .innerJoin('orders as o', 'o.id', 'p.order_id')
+    .innerJoin('items as i', 'i.id', 'p.item_id')
     .select(columns)
     .select(sql<string>`l.first_upload::text`.as('cursor_at'))
     .orderBy('l.first_upload', 'desc').orderBy('l.id', 'desc')
-    .limit(limit)
     .execute()
 }
 

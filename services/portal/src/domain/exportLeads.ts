@@ -1,23 +1,30 @@
 import { once } from 'node:events'
 import { PassThrough, type Writable } from 'node:stream'
 import { queries, type Db } from '@showfloor/db'
-import { contentTypeOf, fileName, leadCells, leadColumns, writeTable, type Cell, type FileFormat } from '@showfloor/files'
+import type { Cell, FileFormat } from '@showfloor/files'
 
 type Exhibitor = queries.portalExhibitors.PortalExhibitor
 type LeadFilter = queries.portalLeads.LeadFilter
 
 /** Rows read per keyset page: few round trips, and never more than this many leads in memory. */
-export const EXPORT_PAGE = 1000
+export const EXPORT_PAGE = 500
+
+// The writer (and the spreadsheet library under it) is loaded on the first export, not at start:
+// a process that only serves pages stays that much smaller.
+const files = async () => await import('@showfloor/files')
 
 /** The filtered leads as export rows, read from PostgreSQL a page at a time as the writer takes them. */
 async function * leadRows (db: Db, filter: LeadFilter, leadFieldIds: readonly string[], locale: string): AsyncGenerator<Cell[]> {
-  let cursor: queries.portalLeads.LeadCursor | null = null
-  for (;;) {
-    const rows = await queries.portalLeads.leadsAfter(db, filter, cursor, EXPORT_PAGE)
-    for (const row of rows) yield leadCells({ ...row, last_changed: row.last_upload }, leadFieldIds, locale)
-    if (rows.length < EXPORT_PAGE) return
+  const { leadCells } = await files()
+  type Page = Awaited<ReturnType<typeof queries.portalLeads.leadsAfter>>
+  let next: Promise<Page> | null = queries.portalLeads.leadsAfter(db, filter, null, EXPORT_PAGE)
+  while (next !== null) {
+    const rows: Page = await next
     const last = rows[rows.length - 1]
-    cursor = { at: last.cursor_at, id: last.id }
+    // The next page is read while this one is written: PostgreSQL and the writer work side by side.
+    next = rows.length < EXPORT_PAGE ? null : queries.portalLeads.leadsAfter(db, filter, { at: last.cursor_at, id: last.id }, EXPORT_PAGE)
+    next?.catch(() => {})
+    for (const row of rows) yield leadCells({ ...row, last_changed: row.last_upload }, leadFieldIds, locale)
   }
 }
 
@@ -38,6 +45,7 @@ export async function prepareExport (db: Db, exhibitor: Exhibitor, filter: LeadF
   const start = await queries.portalExhibitors.startExport(db, exhibitor.id)
   if (start === undefined) return undefined
   const scoped: LeadFilter = { ...filter, changedAfter: onlyNew ? start.previous : null }
+  const { contentTypeOf, fileName, leadColumns, writeTable } = await files()
   const timeZone = exhibitor.timezone
   return {
     fileName: fileName([exhibitor.event_slug, exhibitor.name, 'leads'], new Date(), timeZone, format),

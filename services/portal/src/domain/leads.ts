@@ -47,6 +47,33 @@ export async function leadsPage (db: Db, filter: LeadFilter, page: number): Prom
   return { rows, count, page, pages }
 }
 
+/** How long the leads page's filter choices (tags and devices on the leads) are reused. */
+const CHOICES_TTL_MS = 30_000
+
+export interface FilterChoices { tags: string[], devices: string[] }
+
+/**
+ * The leads page's filter choices: the event's lead tags with the tags on the exhibitor's leads,
+ * and the device names on them. Finding those reads every lead of the exhibitor, so each
+ * exhibitor's are kept for half a minute (a new tag or device shows in the filter that much later).
+ */
+export function filterChoices (db: Db): (exhibitor: Exhibitor) => Promise<FilterChoices> {
+  const cache = new Map<number, { until: number, choices: Promise<FilterChoices> }>()
+  return async (exhibitor) => {
+    const now = Date.now()
+    const hit = cache.get(exhibitor.id)
+    if (hit !== undefined && hit.until > now) return await hit.choices
+    if (cache.size > 10_000) cache.clear()
+    const choices = Promise.all([
+      queries.portalExhibitors.usedTags(db, exhibitor.id),
+      queries.portalExhibitors.deviceNames(db, exhibitor.id)
+    ]).then(([tags, devices]) => ({ tags: [...new Set([...exhibitor.lead_tags, ...tags])], devices }))
+    cache.set(exhibitor.id, { until: now + CHOICES_TTL_MS, choices })
+    choices.catch(() => cache.delete(exhibitor.id))
+    return await choices
+  }
+}
+
 /** The tags a lead's form offers: the event's lead tags, then those already on the lead. */
 export function tagChoices (exhibitor: Exhibitor, lead: { tags: string[] }): string[] {
   return [...new Set([...exhibitor.lead_tags, ...lead.tags])]

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
 import { queries } from '@showfloor/db'
-import { LIMITS, leadFilter, leadsPage, parseEdit, saveLead, tagChoices } from '../domain/leads.js'
+import { LIMITS, filterChoices, leadFilter, leadsPage, parseEdit, saveLead, tagChoices } from '../domain/leads.js'
 import { pageNotFound } from '../plugins/pageError.js'
 import { leadPage, leadsPage as leadsView } from '../views/leads.js'
 import { pageContext, seeOther, sendPage } from './page.js'
@@ -21,17 +21,21 @@ const LeadParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483
 const LeadQuery = Type.Object({ saved: Type.Optional(Type.Literal('1')) })
 
 export async function leads (app: FastifyInstance): Promise<void> {
+  const choicesOf = filterChoices(app.db)
+
   app.get<{ Querystring: Static<typeof ListQuery> }>('/leads/', { schema: { querystring: ListQuery }, config: { access: 'leads' } }, async (request, reply) => {
     const exhibitor = request.exhibitor!
     const { page: pageNumber, ...filter } = request.query
-    const [page, tags, devices] = await Promise.all([
+    const [page, choices] = await Promise.all([
       leadsPage(app.db, leadFilter(exhibitor.id, filter), pageNumber ?? 1),
-      queries.portalExhibitors.usedTags(app.db, exhibitor.id),
-      queries.portalExhibitors.deviceNames(app.db, exhibitor.id)
+      choicesOf(exhibitor)
     ])
     if (page === undefined) throw pageNotFound()
-    const tagOptions = [...new Set([...exhibitor.lead_tags, ...tags])]
-    return sendPage(reply, leadsView(pageContext(request, reply), { exhibitor, filter, page, tags: tagOptions, devices }))
+    // The value chosen stays a choice even when the cached list does not know it yet.
+    const withChosen = (list: string[], chosen: string | undefined) => chosen === undefined || chosen === '' || list.includes(chosen) ? list : [...list, chosen]
+    return sendPage(reply, leadsView(pageContext(request, reply), {
+      exhibitor, filter, page, tags: withChosen(choices.tags, filter.tag), devices: withChosen(choices.devices, filter.device)
+    }))
   })
 
   app.get<{ Params: Static<typeof LeadParams>, Querystring: Static<typeof LeadQuery> }>('/leads/:id/', {
