@@ -6,7 +6,7 @@
 #   docker run showfloor node services/admin-api/dist/server.js
 #   docker run showfloor node services/app-api/dist/server.js      (the default)
 #   docker run showfloor node services/worker/dist/main.js
-#   docker run -e PORTAL_SECRET=... showfloor node services/portal/dist/server.js
+#   docker run -e PORTAL_SECRET=... showfloor node --max-old-space-size=128 services/portal/dist/server.js
 #   docker run showfloor node packages/cli/dist/main.js migrate
 #
 # `node` runs the service directly (never through pnpm), so SIGTERM reaches the process and it
