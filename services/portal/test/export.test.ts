@@ -169,3 +169,18 @@ t.test('a large export streams in keyset pages', async (t) => {
   const devices = rows.slice(1).map((r) => Number(r[6]))
   t.equal(new Set(devices).size, 2500, 'every lead once, none twice, across pages with equal first_upload')
 })
+
+t.test('product and question fields in the export', async (t) => {
+  const s = await show(t)
+  await s.db.updateTable('exhibitor_settings').set({ lead_fields: JSON.stringify(['attendee_name', 'item', 'question:diet']) }).where('event_id', '=', s.eventId).execute()
+  const attendee = await s.addAttendee({ answers: JSON.stringify([{ question_identifier: 'diet', question: 'Dietary needs', answer: 'vegan' }]) })
+  await s.addLead(s.exhibitor.id, attendee)
+  const c = s.client()
+  await c.logIn(s.exhibitor.accessCode)
+  await c.get('/leads/')
+  const rows = csvRows((await download(c, { format: 'csv' })).rawPayload)
+  t.same(rows[0].slice(0, 3), ['Name', 'Product', 'diet'])
+  t.same(rows[1].slice(0, 3), ['Jon Doe 1', 'Ticket', 'vegan'])
+  const page = await c.get('/leads/')
+  t.match(page.body, /<th scope="col">Name<\/th><th scope="col">Product<\/th><th scope="col">Dietary needs<\/th>/, 'the page names a question by its text')
+})

@@ -16,15 +16,16 @@ const files = async () => await import('@showfloor/files')
 /** The filtered leads as export rows, read from PostgreSQL a page at a time as the writer takes them. */
 async function * leadRows (db: Db, filter: LeadFilter, leadFieldIds: readonly string[], locale: string): AsyncGenerator<Cell[]> {
   const { leadCells } = await files()
-  type Page = Awaited<ReturnType<typeof queries.portalLeads.leadsAfter>>
-  let next: Promise<Page> | null = queries.portalLeads.leadsAfter(db, filter, null, EXPORT_PAGE)
+  const needs = { answers: leadFieldIds.some((id) => id.startsWith('question:')), item: leadFieldIds.includes('item') }
+  type Page = queries.portalLeads.ExportLeadRow[]
+  let next: Promise<Page> | null = queries.portalLeads.leadsAfter(db, filter, null, EXPORT_PAGE, needs)
   while (next !== null) {
     const rows: Page = await next
     const last = rows[rows.length - 1]
     // The next page is read while this one is written: PostgreSQL and the writer work side by side.
-    next = rows.length < EXPORT_PAGE ? null : queries.portalLeads.leadsAfter(db, filter, { at: last.cursor_at, id: last.id }, EXPORT_PAGE)
+    next = rows.length < EXPORT_PAGE ? null : queries.portalLeads.leadsAfter(db, filter, { at: last.cursor_at, id: last.id }, EXPORT_PAGE, needs)
     next?.catch(() => {})
-    for (const row of rows) yield leadCells({ ...row, last_changed: row.last_upload }, leadFieldIds, locale)
+    for (const row of rows) yield leadCells(row, leadFieldIds, locale)
   }
 }
 
