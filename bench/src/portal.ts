@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { sql } from 'kysely'
+import pg from 'pg'
 import { benchDatabase, seedShow } from './seed.js'
 import { freePort, peakRssMb, startService, type Service } from './processes.js'
 import { ms, ratio, type Benchmark, type Row } from './table.js'
@@ -119,6 +120,28 @@ export const portal: Benchmark = {
         }))
         return { ...result, cpu: cpuSeconds(pid) - cpuBefore }
       }
+      // Reference: the same rows and columns read by one plain query in this process and joined
+      // into CSV text by hand, no streaming, no formula guard, no time zone: what the hardware
+      // and PostgreSQL allow at the least, measured on the same (possibly busy) machine.
+      const referenceExport = async () => {
+        const start = process.hrtime.bigint()
+        const client = new pg.Client({ connectionString: bench.url })
+        await client.connect()
+        const { rows } = await client.query({
+          text: `select p.attendee_name, coalesce(p.attendee_email, o.email) as email, p.company, p.city, o.code, l.rating, l.tags::text as tags,
+                        l.notes, l.device_name, l.scanned, l.last_upload
+                 from leads l join order_positions p on p.id = l.position_id join orders o on o.id = p.order_id
+                 where l.exhibitor_id = $1 order by l.first_upload desc, l.id desc`,
+          values: [exhibitor.id],
+          rowMode: 'array'
+        })
+        await client.end()
+        const quote = (v: unknown) => { const text = v instanceof Date ? v.toISOString() : String(v ?? ''); return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text }
+        let bytes = 0
+        for (const row of rows as unknown[][]) bytes += row.map(quote).join(',').length + 2
+        return { ms: Number(process.hrtime.bigint() - start) / 1e6, bytes }
+      }
+      const ref = await referenceExport()
       const csv = await exportForm('csv')
       const rssAfterCsv = peakRssMb(pid)
       const xlsx = await exportForm('xlsx')
@@ -132,8 +155,10 @@ export const portal: Benchmark = {
         { benchmark: 'portal leads page (100k leads)', metric: 'p99, first page', value: ms(percentile(first, 99)) },
         { benchmark: 'portal leads page (100k leads)', metric: 'p50, random page of 50', value: ms(percentile(random, 50)), reference: ms(ref50) + ' (login page)', ratio: ratio(percentile(random, 50), ref50), goal: '< 50 ms' },
         { benchmark: 'portal leads page (100k leads)', metric: 'p50, search + tag filter', value: ms(percentile(search, 50)) },
-        { benchmark: 'portal export (100k leads)', metric: `CSV, ${mb(csv.bytes)}`, value: ms(csv.ms), reference: `${(csv.cpu * 1000).toFixed(0)} ms CPU`, goal: '< 5000 ms' },
-        { benchmark: 'portal export (100k leads)', metric: `XLSX, ${mb(xlsx.bytes)}`, value: ms(xlsx.ms), reference: `${(xlsx.cpu * 1000).toFixed(0)} ms CPU`, goal: '< 15000 ms' },
+        { benchmark: 'portal export (100k leads)', metric: `CSV, ${mb(csv.bytes)}`, value: ms(csv.ms), reference: ms(ref.ms) + ' (one query, CSV by hand)', ratio: ratio(csv.ms, ref.ms), goal: '< 5000 ms' },
+        { benchmark: 'portal export (100k leads)', metric: 'CSV, portal CPU time', value: ms(csv.cpu * 1000) },
+        { benchmark: 'portal export (100k leads)', metric: `XLSX, ${mb(xlsx.bytes)}`, value: ms(xlsx.ms), reference: ms(ref.ms) + ' (one query, CSV by hand)', ratio: ratio(xlsx.ms, ref.ms), goal: '< 15000 ms' },
+        { benchmark: 'portal export (100k leads)', metric: 'XLSX, portal CPU time', value: ms(xlsx.cpu * 1000) },
         { benchmark: 'portal process', metric: 'peak RSS: pages / after CSV / after XLSX', value: `${rssBeforeExports.toFixed(0)} / ${rssAfterCsv.toFixed(0)} / ${rssAfterXlsx.toFixed(0)} MB`, goal: '< 200 MB' }
       ]
     } finally {
