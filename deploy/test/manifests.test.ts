@@ -86,6 +86,15 @@ for (const overlay of OVERLAYS) {
     t.ok(worker.volumes.find((v: any) => v.name === 'mail').emptyDir)
   })
 
+  t.test(`${overlay}: an autoscaled Deployment leaves its replica count to the autoscaler`, async (t) => {
+    const resources = built[overlay]
+    for (const hpa of ofKind(resources, 'HorizontalPodAutoscaler')) {
+      const target = named(resources, hpa.spec.scaleTargetRef.kind, hpa.spec.scaleTargetRef.name)
+      t.equal(target.spec.replicas, undefined, `${target.metadata.name}: no replicas, so applying again never shrinks it`)
+      t.ok(hpa.spec.minReplicas >= 1 && hpa.spec.maxReplicas >= hpa.spec.minReplicas)
+    }
+  })
+
   t.test(`${overlay}: the migrations Job`, async (t) => {
     const job = named(built[overlay], 'Job', 'showfloor-migrate')
     const [container] = job.spec.template.spec.containers
