@@ -67,6 +67,7 @@ for (const overlay of OVERLAYS) {
       // Migrations come first: an init container runs them before the service starts.
       t.same(pod.initContainers.map((c: any) => c.command), [['node', 'packages/cli/dist/main.js', 'migrate']], `${service} migrates first`)
       t.same(pod.initContainers[0].envFrom, container.envFrom, 'with the same environment')
+      t.equal(pod.initContainers[0].image, container.image, 'and the same image')
       if (SERVING.includes(service)) t.equal(deployment.spec.strategy.rollingUpdate.maxUnavailable, 0, `${service}: a new pod is ready before an old one goes`)
 
       // The ConfigMap and the Secret it reads exist under their generated names.
