@@ -35,11 +35,11 @@ t.test('the worker reports its backlog, queue depths and failed jobs on /metrics
   const connection = createRedis(redisUrl)
   await connection.connect()
   const email = new Queue(QUEUES.email, { connection, prefix })
-  const maintenance = new Queue(QUEUES.maintenance, { connection, prefix })
+  const enrichment = new Queue(QUEUES.leadEnrichment, { connection, prefix })
   t.teardown(async () => {
     await worker.stop()
     await email.close()
-    await maintenance.close()
+    await enrichment.close()
     await closeRedis(connection)
     await removePrefix(redisUrl, prefix)
     await testDb.drop()
@@ -57,9 +57,9 @@ t.test('the worker reports its backlog, queue depths and failed jobs on /metrics
   t.equal(samples(before, 'showfloor_queue_jobs')['queue="lead-enrichment",state="waiting"'], 0)
 
   // A row of a topic this worker does not relay stays pending; a job far in the future waits as
-  // delayed; a mail job whose payload is no mail request fails at once and, with one attempt, for good.
+  // delayed (in a queue where the worker schedules nothing of its own); a mail job whose payload is no mail request fails at once and, with one attempt, for good.
   await testDb.db.insertInto('outbox').values({ topic: 'from.a.newer.version', payload: JSON.stringify({ id: 1 }) }).execute()
-  await maintenance.add('later', {}, { delay: 3_600_000 })
+  await enrichment.add('lead.enrich', { lead_id: 1 }, { delay: 3_600_000 })
   await email.add('access-code', { mail_request_id: 'not-a-uuid' }, { attempts: 1 })
 
   let text = ''
@@ -71,7 +71,7 @@ t.test('the worker reports its backlog, queue depths and failed jobs on /metrics
   const jobs = samples(text, 'showfloor_queue_jobs')
   t.equal(jobs['queue="email",state="failed"'], 1, 'the job that used up its attempts is counted as failed')
   t.equal(jobs['queue="email",state="waiting"'], 0)
-  t.equal(jobs['queue="maintenance",state="delayed"'], 1)
+  t.equal(jobs['queue="lead-enrichment",state="delayed"'], 1)
   t.equal(Object.keys(jobs).length, 15, 'five states of each of the three queues')
   t.equal(samples(text, 'showfloor_jobs_completed_total')['queue="email"'], 0)
 })
