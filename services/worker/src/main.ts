@@ -2,6 +2,7 @@ import { WorkerEnv } from '@showfloor/schemas'
 import { loadConfig, serve } from '@showfloor/http'
 import { RedisOutageLog, closeRedis, connectRedis, createRedis } from '@showfloor/queue'
 import { buildHealthApp } from './health.js'
+import { registerWorkerMetrics } from './metrics.js'
 import { startWorkers, type Closable } from './workers.js'
 
 const config = loadConfig(WorkerEnv)
@@ -31,6 +32,7 @@ const running = startWorkers({
   reconciler: { intervalMs: config.RECONCILE_INTERVAL_MS, afterMs: config.RECONCILE_AFTER_MS }
 })
 closables.push(...running.closables)
+closables.push(registerWorkerMetrics(app, { redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, outage, workers: running.workers }))
 
 // Runs before the db pool closes (onClose hooks run in reverse order of registration), so
 // processors finish their current job while PostgreSQL is still there.
