@@ -45,7 +45,7 @@ export async function startReceiver () {
       received.push(entry)
       const nth = (counts.get(key) ?? 0) + 1
       counts.set(key, nth)
-      const answer = (answers.get(key) ?? (() => ({ status: 200 })))(entry, nth)
+      const answer: ReturnType<Answer> = (answers.get(key) ?? (() => ({ status: 200 })))(entry, nth)
       open.add(res)
       res.on('close', () => open.delete(res))
       const reply = () => {
