@@ -2,7 +2,7 @@ import t from 'tap'
 import { Webhook } from 'standardwebhooks'
 import { queries } from '@showfloor/db'
 import { seedAttendees, seedEvent, seedExhibitor, uploadLead } from '@showfloor/db/testing'
-import { QUEUES, WEBHOOK_ACTION_TYPES, webhookDeliveryJobId } from '@showfloor/schemas'
+import { JOBS, QUEUES, WEBHOOK_ACTION_TYPES, webhookDeliveryJobId } from '@showfloor/schemas'
 import { PRUNE_DEFAULTS, pruneProcessor } from '../src/processors/prune.js'
 import { signWebhook, webhookBackoff } from '../src/processors/webhookDelivery.js'
 import { callsOf, createHook, waitFor, webhookSetup, writeNotification } from './support/webhooks.js'
@@ -115,8 +115,10 @@ t.test('deliveries to a receiver that verifies them', async (t) => {
       await writeNotification(db, organizer, 'other', 'showfloor.exhibitor.created', { exhibitor: 2 }),
       await writeNotification(db, organizer, 'other', 'pretix.event.order.placed', { code: 'XYZ99' })
     ]
+    // The same notification fanned out a second time (a relay that crashed before marking its rows): no second delivery.
+    await s.inspect[QUEUES.webhooks].add(JOBS.webhookNotify, (await db.selectFrom('outbox').select('payload').orderBy('id', 'desc').executeTakeFirstOrThrow()).payload, { jobId: 'again' })
     await waitFor('every fan-out done', async () =>
-      (await s.inspect[QUEUES.webhooks].getJobs(['completed'])).filter((j) => ids.includes(j.data.id)).length === ids.length)
+      (await s.inspect[QUEUES.webhooks].getJobs(['completed'])).filter((j) => ids.includes(j.data.id)).length === ids.length + 1)
     await waitFor('deliveries', async () => receiver.at('/f-created').length === 2 && receiver.at('/f-limited').length === 2)
     await new Promise((resolve) => setTimeout(resolve, 500))
     const ids0 = (path: string) => receiver.at(path).map((r) => r.headers['webhook-id']).sort()
@@ -243,7 +245,9 @@ t.test('SSRF at delivery: names and addresses that are not public are refused wh
     `http://[::1]:${receiver.port}/ssrf-v6`,
     `http://[::ffff:127.0.0.1]:${receiver.port}/ssrf-mapped`,
     'http://169.254.169.254/latest/meta-data/',
-    'http://10.0.0.1/'
+    'http://10.0.0.1/',
+    `ftp://127.0.0.1:${receiver.port}/ssrf-ftp`,
+    'file:///etc/passwd'
   ]
   const hooks = []
   for (const target of targets) hooks.push(await createHook(db, event.organizerId, { target, actions: ['pretix.event.order.placed'] }))

@@ -7,7 +7,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Histogram } from 'prom-client'
 import { queries, type Db } from '@showfloor/db'
 import { WebhookDeliverJob, parseJob, webhookPayload } from '@showfloor/schemas'
-import { TargetRefused, isPublicAddress, publicOnlyLookup, targetHost } from '@showfloor/http'
+import { TargetRefused, isPublicAddress, publicOnlyLookup, targetHost, targetUrlProblem } from '@showfloor/http'
 
 export interface WebhookDeliveryOptions {
   /** The longest one attempt may take, connection to last byte read (10 s). */
@@ -63,6 +63,8 @@ const MAX_RESPONSE_CHARS = 1024
 export async function postWebhook (target: string, headers: Record<string, string>, body: string, options: Pick<WebhookDeliveryOptions, 'timeoutMs' | 'allowPrivate'>): Promise<Attempt> {
   const started = process.hrtime.bigint()
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9
+  const problem = targetUrlProblem(target)
+  if (problem !== null) return { status: null, body: null, error: problem, seconds: seconds() }
   const url = new URL(target)
   const host = targetHost(url)
   if (!options.allowPrivate && isIP(host) !== 0 && !isPublicAddress(host)) {
@@ -105,6 +107,15 @@ export async function postWebhook (target: string, headers: Record<string, strin
     })
     const timer = setTimeout(() => { finish({ status: null, body: null, error: `no answer within ${options.timeoutMs} ms` }) }, options.timeoutMs)
     request.on('error', (err) => { finish({ status: null, body: null, error: err.message }) })
+    if (!options.allowPrivate) {
+      // The address the socket actually connected to, whatever resolved it: the last word.
+      request.on('socket', (socket) => {
+        socket.once('connect', () => {
+          const address = socket.remoteAddress ?? ''
+          if (!isPublicAddress(address)) finish({ status: null, body: null, error: new TargetRefused(address, host).message })
+        })
+      })
+    }
     request.end(body)
   })
 }
