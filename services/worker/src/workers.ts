@@ -10,7 +10,9 @@ import { accessCodeEmailProcessor, claimMargin } from './processors/email.js'
 import { leadEnrichmentProcessor } from './processors/leadEnrichment.js'
 import { PRUNE_DEFAULTS, pruneProcessor, type PruneOptions } from './processors/prune.js'
 import { Reconciler, type ReconcilerOptions } from './reconciler.js'
-import { WEBHOOK_DEFAULTS, webhookBackoff, webhookDeliveryProcessor, type WebhookDeliveryOptions } from './processors/webhookDelivery.js'
+import {
+  WEBHOOK_DEFAULTS, createDeliveryAgents, webhookBackoff, webhookDeliveryProcessor, type WebhookDeliveryOptions
+} from './processors/webhookDelivery.js'
 import { webhookFanOutProcessor } from './processors/webhookFanOut.js'
 
 /** Something the worker started and must stop on shutdown. */
@@ -77,6 +79,8 @@ export function startWorkers (options: WorkersOptions): RunningWorkers {
   const deliveries = createQueue(QUEUES.webhookDelivery, redis, prefix, outage)
   closables.push({ name: 'webhook delivery producer', close: async () => { await deliveries.close() } })
   const webhooks = { ...WEBHOOK_DEFAULTS, ...options.webhooks }
+  const agents = createDeliveryAgents(webhooks.concurrency)
+  closables.push({ name: 'webhook connections', close: async () => { agents.http.destroy(); agents.https.destroy() } })
   const lag = options.metrics && new Histogram({
     name: 'showfloor_webhook_delivery_lag_seconds',
     help: 'Time from the change that caused a webhook notification to its successful delivery',
@@ -123,8 +127,8 @@ export function startWorkers (options: WorkersOptions): RunningWorkers {
     }), 8),
     [QUEUES.leadEnrichment]: start(QUEUES.leadEnrichment, leadEnrichmentProcessor(db), 16),
     [QUEUES.maintenance]: start(QUEUES.maintenance, pruneProcessor(db, prune), 1),
-    [QUEUES.webhooks]: start(QUEUES.webhooks, webhookFanOutProcessor(db, deliveries), 4),
-    [QUEUES.webhookDelivery]: start(QUEUES.webhookDelivery, webhookDeliveryProcessor(db, log, webhooks, lag), webhooks.concurrency, {
+    [QUEUES.webhooks]: start(QUEUES.webhooks, webhookFanOutProcessor(db, deliveries), 16),
+    [QUEUES.webhookDelivery]: start(QUEUES.webhookDelivery, webhookDeliveryProcessor(db, log, webhooks, lag, agents), webhooks.concurrency, {
       settings: { backoffStrategy: webhookBackoff(webhooks) }
     })
   }

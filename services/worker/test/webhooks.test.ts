@@ -46,7 +46,7 @@ t.test('deliveries to a receiver that verifies them', async (t) => {
     // Nothing deletes a single lead yet; its notification is delivered like any other.
     await queries.webhooks.insertNotification(db, event.eventId, 'showfloor.lead.deleted', { exhibitor: exhibitor.id, attendee_order: lead.code, attendee_positionid: lead.positionid })
 
-    await waitFor('every action delivered', async () => receiver.at('/all').length >= 8)
+    await waitFor('every action delivered and logged', async () => receiver.at('/all').length >= 8 && (await callsOf(db, hook.id)).length >= 8)
     const got = receiver.at('/all')
     t.equal(got.length, 8, 'one delivery each')
     t.ok(got.every((r) => r.verified !== null), 'every signature verified by the standardwebhooks library')
@@ -135,11 +135,13 @@ t.test('deliveries to a receiver that verifies them', async (t) => {
     receiver.answer('/flaky', (_r, nth) => ({ status: nth <= 7 ? 500 : 200, body: nth <= 7 ? 'down for maintenance' : 'ok' }))
     const ids: string[] = []
     for (const code of ['AAAA1', 'AAAA2', 'AAAA3']) ids.push(await writeNotification(db, organizer, eventSlug, 'pretix.event.order.placed', { code }))
-    await waitFor('every notification accepted', async () => {
-      // The answers from the 8th request on are 200s.
-      const accepted = new Set(receiver.at('/flaky').slice(7).filter((r) => r.verified !== null).map((r) => r.headers['webhook-id']))
-      return ids.every((id) => accepted.has(id))
+    await waitFor('every notification accepted and logged', async () => {
+      const logged = new Set((await callsOf(db, hook.id)).filter((c) => c.success).map((c) => c.notification_id))
+      return ids.every((id) => logged.has(id))
     }, 30_000)
+    // The answers from the 8th request on are 200s, each to a request that verified.
+    const accepted = new Set(receiver.at('/flaky').slice(7).filter((r) => r.verified !== null).map((r) => r.headers['webhook-id']))
+    t.ok(ids.every((id) => accepted.has(id)), 'each accepted by the receiver with a valid signature')
     const calls = await callsOf(db, hook.id)
     t.ok(calls.length >= 10, `${calls.length} attempts logged`)
     t.same(calls.slice(0, 7).map((c) => [c.return_code, c.success, c.response_body]), Array(7).fill([500, false, 'down for maintenance']))

@@ -54,13 +54,20 @@ export interface Attempt {
 
 const MAX_RESPONSE_CHARS = 1024
 
+/** Keep-alive connections for deliveries, per scheme: a receiver's next notification reuses its connection. */
+export interface DeliveryAgents { http: http.Agent, https: https.Agent }
+
+export function createDeliveryAgents (maxSockets: number): DeliveryAgents {
+  return { http: new http.Agent({ keepAlive: true, maxSockets }), https: new https.Agent({ keepAlive: true, maxSockets }) }
+}
+
 /**
  * One signed POST with node:http: redirects are not followed (it never follows any), the whole
  * attempt is bounded by one timer, basic auth in the URL becomes an Authorization header, and
  * unless private targets are allowed the connection only goes to a public address: an address in
  * the URL is checked here, a name by the lookup the socket itself uses.
  */
-export async function postWebhook (target: string, headers: Record<string, string>, body: string, options: Pick<WebhookDeliveryOptions, 'timeoutMs' | 'allowPrivate'>): Promise<Attempt> {
+export async function postWebhook (target: string, headers: Record<string, string>, body: string, options: Pick<WebhookDeliveryOptions, 'timeoutMs' | 'allowPrivate'>, agents?: DeliveryAgents): Promise<Attempt> {
   const started = process.hrtime.bigint()
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9
   const problem = targetUrlProblem(target)
@@ -73,7 +80,8 @@ export async function postWebhook (target: string, headers: Record<string, strin
   const auth = url.username !== '' || url.password !== ''
     ? { authorization: 'Basic ' + Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64') }
     : {}
-  const client = url.protocol === 'https:' ? https : http
+  const secure = url.protocol === 'https:'
+  const client = secure ? https : http
   return await new Promise<Attempt>((resolve) => {
     let settled = false
     const finish = (attempt: Omit<Attempt, 'seconds'>) => {
@@ -90,8 +98,8 @@ export async function postWebhook (target: string, headers: Record<string, strin
       port: url.port === '' ? undefined : Number(url.port),
       path: url.pathname + url.search,
       headers: { ...headers, ...auth, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
-      // A connection of its own: nothing is reused from an earlier target's lookup.
-      agent: false,
+      // Sockets are reused only for the same host and port, and each was checked when it connected.
+      agent: agents ? (secure ? agents.https : agents.http) : false,
       ...(!options.allowPrivate && { lookup: publicOnlyLookup })
     }, (response) => {
       const status = response.statusCode ?? null
@@ -110,10 +118,12 @@ export async function postWebhook (target: string, headers: Record<string, strin
     if (!options.allowPrivate) {
       // The address the socket actually connected to, whatever resolved it: the last word.
       request.on('socket', (socket) => {
-        socket.once('connect', () => {
+        const check = () => {
           const address = socket.remoteAddress ?? ''
           if (!isPublicAddress(address)) finish({ status: null, body: null, error: new TargetRefused(address, host).message })
-        })
+        }
+        if (socket.connecting) socket.once('connect', check)
+        else check()
       })
     }
     request.end(body)
@@ -129,7 +139,7 @@ export type DeliveryResult = { delivered: number } | { disabled: number } | { sk
  * the attempt, and BullMQ retries it after the webhook backoff, until the next attempt would come
  * more than `maxAgeMs` after the change: then it is given up, logged, and the job stays failed.
  */
-export function webhookDeliveryProcessor (db: Db, log: FastifyBaseLogger, options: WebhookDeliveryOptions, lag?: Histogram) {
+export function webhookDeliveryProcessor (db: Db, log: FastifyBaseLogger, options: WebhookDeliveryOptions, lag?: Histogram, agents?: DeliveryAgents) {
   const backoff = webhookBackoff(options)
   return async function deliver (job: Job): Promise<DeliveryResult> {
     const { webhook_id: webhookId, notification } = parseJob(WebhookDeliverJob, job.data)
@@ -146,7 +156,7 @@ export function webhookDeliveryProcessor (db: Db, log: FastifyBaseLogger, option
       'webhook-timestamp': String(timestamp),
       'webhook-signature': signWebhook(webhook.secret, notification.id, timestamp, body)
     }
-    const attempt = await postWebhook(webhook.target_url, headers, body, options)
+    const attempt = await postWebhook(webhook.target_url, headers, body, options, agents)
     const success = attempt.status !== null && attempt.status >= 200 && attempt.status < 300
     const gone = attempt.status === 410
     await queries.webhooks.recordCall(db, {
