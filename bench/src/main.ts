@@ -2,13 +2,15 @@ import { exhibitorsAdmin } from './exhibitors.js'
 import { leadUpload } from './leadUpload.js'
 import { printTable, type Benchmark, type Row } from './table.js'
 import { workerBenchmarks } from './worker.js'
+import { webhookLatency } from './webhooks.js'
 
 // Each benchmark seeds a database of its own, measures, and drops it. Run them one at a time: the
 // machine has two cores, and a neighbour's load would skew every figure.
 const benchmarks: Benchmark[] = [
   leadUpload,
   exhibitorsAdmin,
-  ...workerBenchmarks
+  ...workerBenchmarks,
+  webhookLatency
 ]
 
 const only = process.argv.slice(2)

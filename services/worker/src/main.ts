@@ -29,7 +29,9 @@ const running = startWorkers({
     appUrl: config.PUBLIC_APP_URL ?? 'http://localhost:8002',
     sendTimeoutMs: config.MAIL_SEND_TIMEOUT_MS
   },
-  reconciler: { intervalMs: config.RECONCILE_INTERVAL_MS, afterMs: config.RECONCILE_AFTER_MS }
+  reconciler: { intervalMs: config.RECONCILE_INTERVAL_MS, afterMs: config.RECONCILE_AFTER_MS },
+  webhooks: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE },
+  metrics: app.metrics
 })
 closables.push(...running.closables)
 closables.push(registerWorkerMetrics(app, { redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, outage, workers: running.workers }))
