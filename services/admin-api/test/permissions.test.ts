@@ -70,7 +70,14 @@ const EXPECTED: Record<string, Permission[]> = {
   'GET exhibitors/:id/vouchers/': ['can_view_vouchers'],
   'POST exhibitors/:id/vouchers/attach/': ['can_change_vouchers'],
   'POST exhibitors/:id/vouchers/bulk_attach/': ['can_change_vouchers'],
-  'POST exhibitors/:id/send_access_code/': ['can_change_event_settings']
+  'POST exhibitors/:id/send_access_code/': ['can_change_event_settings'],
+  'GET webhooks/': ['can_change_organizer_settings'],
+  'POST webhooks/': ['can_change_organizer_settings'],
+  'GET webhooks/:id/': ['can_change_organizer_settings'],
+  'PATCH webhooks/:id/': ['can_change_organizer_settings'],
+  'DELETE webhooks/:id/': ['can_change_organizer_settings'],
+  'POST webhooks/:id/rotate_secret/': ['can_change_organizer_settings'],
+  'GET webhooks/:id/calls/': ['can_change_organizer_settings']
 }
 
 t.test('each route declares the flag the contract gives it', async (t) => {

@@ -7,15 +7,17 @@ export interface PruneOptions {
   everyMs: number
   /** Relayed outbox rows are deleted after this long. */
   outboxRetentionSeconds: number
+  /** Webhook calls (the delivery log) are deleted after this long: 30 days. */
+  webhookCallRetentionSeconds: number
 }
 
-export const PRUNE_DEFAULTS: PruneOptions = { everyMs: 60_000, outboxRetentionSeconds: 3600 }
+export const PRUNE_DEFAULTS: PruneOptions = { everyMs: 60_000, outboxRetentionSeconds: 3600, webhookCallRetentionSeconds: 30 * 24 * 3600 }
 
-export interface PruneResult { outbox: number, idempotencyKeys: number }
+export interface PruneResult { outbox: number, idempotencyKeys: number, webhookCalls: number }
 
 /**
- * Deletes relayed outbox rows past their retention and the admin API's idempotency keys past their
- * day, each in batches (a few thousand rows per statement) until none is left.
+ * Deletes relayed outbox rows past their retention, the admin API's idempotency keys past their
+ * day and webhook calls past their 30 days, each in batches (a few thousand rows per statement) until none is left.
  */
 export function pruneProcessor (db: Db, options: PruneOptions) {
   const drain = async (batch: () => Promise<number>): Promise<number> => {
@@ -26,7 +28,8 @@ export function pruneProcessor (db: Db, options: PruneOptions) {
   return async function prune (): Promise<PruneResult> {
     return {
       outbox: await drain(async () => await queries.outbox.pruneRelayed(db, options.outboxRetentionSeconds)),
-      idempotencyKeys: await drain(async () => await queries.idempotencyKeys.pruneExpired(db))
+      idempotencyKeys: await drain(async () => await queries.idempotencyKeys.pruneExpired(db)),
+      webhookCalls: await drain(async () => await queries.webhooks.pruneCalls(db, options.webhookCallRetentionSeconds))
     }
   }
 }
