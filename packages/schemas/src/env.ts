@@ -104,10 +104,11 @@ export const PortalEnv = Type.Object({
   REDIS_URL: RedisUrl,
   PUBLIC_PORTAL_URL: PublicUrl,
   /**
-   * Signs the session and CSRF cookies: at least 32 characters. Required when NODE_ENV is
-   * production; otherwise a random one is made at start (sessions then end with the process).
+   * Signs the session and CSRF cookies (use at least 32 random characters; a shorter one is
+   * logged as a warning). Required when NODE_ENV is production; otherwise a random one is made at
+   * start (sessions then end with the process).
    */
-  PORTAL_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  PORTAL_SECRET: Type.Optional(Type.String({ minLength: 1 })),
   /** Must equal the App API's: the failed-login limiter's keys are shared with it. */
   REDIS_PREFIX: Type.String({ default: 'showfloor', minLength: 1, pattern: '^[A-Za-z0-9:_.-]+$' }),
   /** Longest wait for Redis in the failed-login limiter before it fails open. */

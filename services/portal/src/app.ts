@@ -23,7 +23,10 @@ declare module 'fastify' {
  * it, and sessions must outlive a restart); elsewhere a random one is made, with a warning.
  */
 function portalSecret (config: PortalEnv, warn: (msg: string) => void): string {
-  if (config.PORTAL_SECRET !== undefined) return config.PORTAL_SECRET
+  if (config.PORTAL_SECRET !== undefined) {
+    if (config.PORTAL_SECRET.length < 32) warn('PORTAL_SECRET is shorter than 32 characters: use a long random value')
+    return config.PORTAL_SECRET
+  }
   if (config.NODE_ENV === 'production') throw new Error('PORTAL_SECRET must be set when NODE_ENV is production (at least 32 characters)')
   warn('PORTAL_SECRET is not set: using a random one, so sessions end when this process stops')
   return randomBytes(32).toString('base64url')
