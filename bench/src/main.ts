@@ -1,5 +1,6 @@
 import { exhibitorsAdmin } from './exhibitors.js'
 import { leadUpload } from './leadUpload.js'
+import { systemLoad } from './system.js'
 import { printTable, type Benchmark, type Row } from './table.js'
 import { workerBenchmarks } from './worker.js'
 
@@ -7,6 +8,7 @@ import { workerBenchmarks } from './worker.js'
 // machine has two cores, and a neighbour's load would skew every figure.
 const benchmarks: Benchmark[] = [
   leadUpload,
+  systemLoad,
   exhibitorsAdmin,
   ...workerBenchmarks
 ]

@@ -5,7 +5,14 @@ import { fileURLToPath } from 'node:url'
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 
+let nextPort = Number(process.env.BENCH_PORT_BASE ?? 0)
+
+/**
+ * A port for a process the benchmark starts: the next one from BENCH_PORT_BASE when it is set (on a
+ * machine shared with others, each person keeps to a range of their own), else one the system hands out.
+ */
 export async function freePort (): Promise<number> {
+  if (nextPort > 0) return nextPort++
   return await new Promise((resolve, reject) => {
     const server = createServer()
     server.listen(0, '127.0.0.1', () => {
@@ -48,4 +55,12 @@ export function peakRssMb (pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0)
   return kb / 1024
+}
+
+/** CPU time a process used so far (user + system), in seconds, from /proc (Linux; 100 ticks a second). */
+export function cpuSeconds (pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // The command name, in parentheses, may hold spaces: count the fields after its closing one.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
 }
