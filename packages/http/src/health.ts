@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifySchema } from 'fastify'
+import type { FastifyInstance, FastifySchema, onResponseHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { sql } from 'kysely'
 import client from 'prom-client'
@@ -44,14 +44,19 @@ export const health = fp(async function health (app: FastifyInstance, opts: Heal
   })
   app.decorate('metrics', registry)
 
-  // A callback hook, not an async one: it runs after every response, and a promise per request for
-  // a synchronous observation is CPU the upload path does not need to spend.
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url
-    if (route !== undefined && route !== '/metrics') {
+  // Each route registered from here on observes its own durations, its URL known when it is
+  // registered: `request.routeOptions` builds a new object on every read, and an async hook a promise
+  // per request, CPU the upload path does not need to spend. Requests that reach no route are not
+  // observed.
+  app.addHook('onRoute', (routeOptions) => {
+    const route = routeOptions.url
+    if (route === '/metrics') return
+    const observe: onResponseHookHandler = (request, reply, done) => {
       duration.observe({ method: request.method, route, status_code: reply.statusCode }, reply.elapsedTime / 1000)
+      done()
     }
-    done()
+    const hooks = routeOptions.onResponse
+    routeOptions.onResponse = hooks === undefined ? [observe] : [...(Array.isArray(hooks) ? hooks : [hooks]), observe]
   })
 
   const checks: Record<string, () => Promise<void>> = {
