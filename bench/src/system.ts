@@ -38,6 +38,28 @@ async function backlog (db: Db): Promise<Backlog> {
 
 const total = (b: Backlog): number => b.pending + b.behind
 
+/**
+ * CPU seconds used so far by the PostgreSQL backends connected to the benchmark's database (the
+ * server runs on this machine): the database's share of the work, which the app-api, the worker and
+ * the reference all cause; the benchmark's own connections are left out. Backends that ended are no longer counted, so take it around runs whose
+ * connections stay open (pools).
+ */
+async function databaseCpu (db: Db): Promise<Map<number, number>> {
+  const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database() and application_name <> 'showfloor-bench'`.execute(db)
+  const cpu = new Map<number, number>()
+  for (const { pid } of rows) {
+    try { cpu.set(pid, cpuSeconds(pid)) } catch {}
+  }
+  return cpu
+}
+
+/** CPU the database's backends used between two readings (backends that appeared meanwhile count from zero). */
+function databaseCpuSince (before: Map<number, number>, after: Map<number, number>): number {
+  let sum = 0
+  for (const [pid, seconds] of after) sum += seconds - (before.get(pid) ?? 0)
+  return sum
+}
+
 interface SystemRound {
   ref: Load
   ours: Load
@@ -47,6 +69,9 @@ interface SystemRound {
   samples: Backlog[]
   drainSeconds: number
   lagging: boolean
+  /** PostgreSQL CPU seconds per upload: the reference's run, and the system's until the worker caught up. */
+  refDb: number
+  ourDb: number
 }
 
 /**
@@ -91,13 +116,16 @@ export const systemLoad: Benchmark = {
         await resetShow(bench.db, show)
         let next = uploads(show)
         await load([reference.port], next, 3)
+        const refDbBefore = await databaseCpu(bench.db)
         const ref = await load([reference.port], next, DURATION, undefined, [reference.child.pid!])
+        const refDb = databaseCpuSince(refDbBefore, await databaseCpu(bench.db)) / ref.requests
 
         await resetShow(bench.db, show)
         next = uploads(show)
         await load([app.port], next, 3) // warm-up: JIT, pools, prepared statements, the worker too
         if (!await caughtUp(60_000)) throw new Error('the worker did not catch up with the warm-up')
         const workerBefore = cpuSeconds(worker.child.pid!)
+        const dbBefore = await databaseCpu(bench.db)
         const samples: Backlog[] = []
         const sampling = { on: true }
         const sampler = (async () => {
@@ -114,8 +142,9 @@ export const systemLoad: Benchmark = {
         const lagging = !await caughtUp(120_000)
         const drainSeconds = (Date.now() - loadEnded) / 1000
         const workerCpu = (cpuSeconds(worker.child.pid!) - workerBefore) / ours.requests
+        const ourDb = databaseCpuSince(dbBefore, await databaseCpu(bench.db)) / ours.requests
         console.error(`    backlog during the run: ${samples.map(total).join(', ')}; caught up ${drainSeconds.toFixed(1)} s after it`)
-        rounds.push({ ref, ours, workerCpu, samples, drainSeconds, lagging })
+        rounds.push({ ref, ours, workerCpu, samples, drainSeconds, lagging, refDb, ourDb })
       }
       const median = <T>(values: T[], key: (v: T) => number): T => [...values].sort((a, b) => key(a) - key(b))[Math.floor(values.length / 2)]
       const byThroughput = median(rounds, (r) => r.ours.throughput / r.ref.throughput)
@@ -123,6 +152,7 @@ export const systemLoad: Benchmark = {
       const refCpu = median(rounds, (r) => r.ref.cpuPerRequest!)
       const workerCpu = median(rounds, (r) => r.workerCpu)
       const perLead = median(rounds, (r) => r.workerCpu / r.ours.cpuPerRequest!)
+      const dbCpu = median(rounds, (r) => r.ourDb / r.refDb)
       const counts = await sql<{ wrong: number }>`
         select count(*)::int as wrong from exhibitors e
         where lead_count <> (select count(*) from leads l where l.exhibitor_id = e.id and l.enriched_at is not null)`.execute(bench.db)
@@ -133,6 +163,7 @@ export const systemLoad: Benchmark = {
         { benchmark: b, metric: 'throughput, worker running', value: rps(byThroughput.ours), reference: rps(byThroughput.ref), ratio: ratio(byThroughput.ours.throughput, byThroughput.ref.throughput), goal: '>= 0.8' },
         { benchmark: b, metric: 'app-api CPU per upload', value: us(appCpu.ours.cpuPerRequest!), reference: us(refCpu.ref.cpuPerRequest!), ratio: ratio(appCpu.ours.cpuPerRequest!, refCpu.ref.cpuPerRequest!), goal: 'report' },
         { benchmark: b, metric: 'worker CPU per lead (until caught up)', value: us(workerCpu.workerCpu), reference: `${us(perLead.ours.cpuPerRequest!)} (app-api per upload)`, ratio: ratio(perLead.workerCpu, perLead.ours.cpuPerRequest!), goal: '<= 0.25' },
+        { benchmark: b, metric: 'PostgreSQL CPU per upload (its backends, from /proc)', value: us(dbCpu.ourDb), reference: us(dbCpu.refDb), ratio: ratio(dbCpu.ourDb, dbCpu.refDb), goal: 'report' },
         {
           benchmark: b,
           metric: 'backlog (outbox rows + leads behind), every 2 s',
