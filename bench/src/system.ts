@@ -28,6 +28,16 @@ async function resetShow (db: Db, show: Show): Promise<void> {
 
 interface Backlog { pending: number, behind: number }
 
+/** Where a service's memory is, from its /metrics: resident, V8's heap spaces (committed/used), and memory outside the heap. */
+async function heapOf (port: number): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+  const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0) / 2 ** 20
+  const space = (name: string) => `${value(new RegExp(`nodejs_heap_space_size_total_bytes\\{space="${name}"[^}]*\\} (\\d+)`)).toFixed(0)}/` +
+    `${value(new RegExp(`nodejs_heap_space_size_used_bytes\\{space="${name}"[^}]*\\} (\\d+)`)).toFixed(0)} MB`
+  return `RSS ${value(/process_resident_memory_bytes\{[^}]*\} (\d+)/).toFixed(0)} MB: new space ${space('new')}, old space ${space('old')}, ` +
+    `code ${space('code')}, outside the heap ${value(/nodejs_external_memory_bytes\{[^}]*\} (\d+)/).toFixed(0)} MB`
+}
+
 /** The worker's backlog: outbox rows not relayed yet, and leads whose last upload is not enriched yet. */
 async function backlog (db: Db): Promise<Backlog> {
   const { rows: [row] } = await sql<Backlog>`
@@ -156,6 +166,7 @@ export const systemLoad: Benchmark = {
       const counts = await sql<{ wrong: number }>`
         select count(*)::int as wrong from exhibitors e
         where lead_count <> (select count(*) from leads l where l.exhibitor_id = e.id and l.enriched_at is not null)`.execute(bench.db)
+      const heap = await heapOf(app.port)
       const us = (seconds: number) => `${(seconds * 1e6).toFixed(0)} µs`
       const rps = (l: Load) => `${Math.round(l.throughput)}/s`
       const b = 'system (app-api + worker)'
@@ -179,6 +190,7 @@ export const systemLoad: Benchmark = {
           reference: `${peakRssMb(reference.child.pid!).toFixed(0)} MB`,
           goal: '< 150 MB'
         },
+        { benchmark: b, metric: 'app-api memory after the runs (its /metrics)', value: heap, goal: 'report' },
         { benchmark: b, metric: 'failed or non-2xx requests', value: String(rounds.reduce((n, r) => n + r.ours.errors + r.ours.non2xx, 0)), reference: String(rounds.reduce((n, r) => n + r.ref.errors + r.ref.non2xx, 0)) }
       ]
     } finally {
