@@ -114,6 +114,13 @@ t.test('lead enrichment through the outbox', async (t) => {
     t.same(job.returnvalue, { leads: 1, enriched: 0, created: 0 })
   })
 
+  t.test('a batch whose payload does not match its schema fails, naming what is wrong', async (t) => {
+    await enrichQueue.add(JOBS.leadEnrichBatch, { lead_ids: [1, 'two'] }, { jobId: 'malformed-batch', attempts: 1 })
+    const job = await waitFor('the job to fail', async () =>
+      (await enrichQueue.getJobState('malformed-batch')) === 'failed' ? await enrichQueue.getJob('malformed-batch') : undefined)
+    t.match(job.failedReason, /^invalid job data at "\/lead_ids\/1"/)
+  })
+
   t.test('rows of a topic this worker does not know stay pending for one that does', async (t) => {
     const row = await db.insertInto('outbox').values({ topic: 'from.the.future', payload: JSON.stringify({ x: 1 }) })
       .returning('id').executeTakeFirstOrThrow()
