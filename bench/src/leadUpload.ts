@@ -2,24 +2,33 @@ import autocannon from 'autocannon'
 import { sql } from 'kysely'
 import type { Db } from '@showfloor/db'
 import { benchDatabase, seedShow, type Show } from './seed.js'
-import { freePort, peakRssMb, startService, type Service } from './processes.js'
+import { cpuSeconds, freePort, peakRssMb, startService, type Service } from './processes.js'
 import { ms, ratio, type Benchmark, type Row } from './table.js'
 
-const ATTENDEES = 100_000
-const EXHIBITORS = 1_000
+export const ATTENDEES = 100_000
+export const EXHIBITORS = 1_000
 const CONNECTIONS = 64
-const DURATION = Number(process.env.BENCH_SECONDS ?? 8)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+export const DURATION = Number(process.env.BENCH_SECONDS ?? 8)
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 // Leads that exist before a run starts: the re-uploads pick among them.
-const WARM = 25_000
+export const WARM = 25_000
 
-interface Load { requests: number, throughput: number, p50: number, p99: number, errors: number, non2xx: number }
+export interface Load {
+  requests: number
+  throughput: number
+  p50: number
+  p99: number
+  errors: number
+  non2xx: number
+  /** CPU seconds per request of the measured processes (from /proc), when they were given. */
+  cpuPerRequest?: number
+}
 
 /**
  * Half first uploads (a pair of exhibitor and attendee not uploaded yet), half re-uploads of a
  * lead stored before the run: the same sequence for every target.
  */
-function uploads (show: Show) {
+export function uploads (show: Show) {
   let fresh = 0
   let turn = 0
   return () => {
@@ -53,7 +62,8 @@ function uploads (show: Show) {
   }
 }
 
-async function load (ports: number[], next: () => { code: string, body: string }, seconds: number, rate?: number): Promise<Load> {
+export async function load (ports: number[], next: () => { code: string, body: string }, seconds: number, rate?: number, pids: number[] = []): Promise<Load> {
+  const cpuBefore = pids.map(cpuSeconds)
   const runs = await Promise.all(ports.map(async (port) => await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS / ports.length,
@@ -73,8 +83,10 @@ async function load (ports: number[], next: () => { code: string, body: string }
     console.error(`    ${Math.round(r.requests.average)}/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, errors ${r.errors}, timeouts ${r.timeouts} (${codes})`)
   }
   const requests = runs.reduce((n, r) => n + r.requests.total, 0)
+  const cpu = pids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - cpuBefore[i], 0)
   return {
     requests,
+    ...(pids.length > 0 && { cpuPerRequest: cpu / requests }),
     throughput: runs.reduce((n, r) => n + r.requests.average, 0),
     p50: Math.max(...runs.map((r) => r.latency.p50)),
     p99: Math.max(...runs.map((r) => r.latency.p99)),
@@ -83,7 +95,7 @@ async function load (ports: number[], next: () => { code: string, body: string }
   }
 }
 
-async function resetLeads (db: Db, show: Show): Promise<void> {
+export async function resetLeads (db: Db, show: Show): Promise<void> {
   // Requests of the last run may still be finishing on the server side.
   await new Promise((resolve) => setTimeout(resolve, 1000))
   await sql`truncate leads, outbox restart identity`.execute(db)
@@ -118,11 +130,12 @@ export const leadUpload: Benchmark = {
         services.push(service)
         return service
       }
-      const measure = async (ports: number[], rate?: number) => {
+      const measure = async (targets: Service[], rate?: number) => {
+        const ports = targets.map((s) => s.port)
         await resetLeads(bench.db, show)
         const next = uploads(show)
         if (rate === undefined) await load(ports, next, 3) // warm-up: JIT, pools, prepared statements
-        return await load(ports, next, DURATION, rate)
+        return await load(ports, next, DURATION, rate, targets.map((s) => s.child.pid!))
       }
 
       // All targets are up at once (an idle process costs nothing) and measured in turns, several
@@ -136,7 +149,7 @@ export const leadUpload: Benchmark = {
       const rounds: Array<{ ref: Load, ours: Load, two: Load }> = []
       for (let round = 1; round <= ROUNDS; round++) {
         console.error(`  round ${round}/${ROUNDS}: reference, one app-api, two app-api, saturated`)
-        rounds.push({ ref: await measure([reference.port]), ours: await measure([app.port]), two: await measure(pair.map((s) => s.port)) })
+        rounds.push({ ref: await measure([reference]), ours: await measure([app]), two: await measure(pair) })
       }
       const median = (pick: (r: typeof rounds[number]) => Load) => [...rounds].map(pick).sort((a, b) => a.throughput - b.throughput)[Math.floor(rounds.length / 2)]
       const ref = median((r) => r.ref)
@@ -144,16 +157,24 @@ export const leadUpload: Benchmark = {
       const two = median((r) => r.two)
       const half = Math.round(ref.throughput / 2)
       console.error(`  both at ${half} uploads/s`)
-      const refHalf = await measure([reference.port], half)
-      const oursHalf = await measure([app.port], half)
+      const refHalf = await measure([reference], half)
+      const oursHalf = await measure([app], half)
       const oursRss = peakRssMb(app.child.pid!)
       const twoRss = Math.max(...pair.map((s) => peakRssMb(s.child.pid!)))
 
       const stored = await bench.db.selectFrom('leads').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
       const failed = (runs: Load[]) => String(runs.reduce((n, l) => n + l.errors + l.non2xx, 0))
       const rps = (l: Load) => `${Math.round(l.throughput)}/s`
+      const us = (l: Load) => `${((l.cpuPerRequest ?? 0) * 1e6).toFixed(0)} µs`
+      // CPU per upload: the median over the rounds, each process's own.
+      const cpu = (pick: (r: typeof rounds[number]) => Load) => {
+        const sorted = rounds.map(pick).sort((a, b) => (a.cpuPerRequest ?? 0) - (b.cpuPerRequest ?? 0))
+        return sorted[Math.floor(sorted.length / 2)]
+      }
       return [
-        { benchmark: 'lead upload (64 conn)', metric: 'throughput, 1 app-api', value: rps(ours), reference: rps(ref), ratio: ratio(ours.throughput, ref.throughput), goal: '>= 0.67' },
+        { benchmark: 'lead upload (64 conn)', metric: 'throughput, 1 app-api', value: rps(ours), reference: rps(ref), ratio: ratio(ours.throughput, ref.throughput), goal: '>= 0.9' },
+        { benchmark: 'lead upload (64 conn)', metric: 'CPU per upload, 1 app-api', value: us(cpu((r) => r.ours)), reference: us(cpu((r) => r.ref)), ratio: ratio(cpu((r) => r.ours).cpuPerRequest!, cpu((r) => r.ref).cpuPerRequest!), goal: '<= 1.25' },
+        { benchmark: 'lead upload (64 conn)', metric: 'CPU per upload, 2 app-api (summed)', value: us(cpu((r) => r.two)), reference: us(cpu((r) => r.ours)), ratio: ratio(cpu((r) => r.two).cpuPerRequest!, cpu((r) => r.ours).cpuPerRequest!), goal: '<= 1.1 (vs one)' },
         { benchmark: 'lead upload (64 conn)', metric: 'p50 saturated', value: ms(ours.p50), reference: ms(ref.p50), ratio: ratio(ours.p50, ref.p50) },
         { benchmark: 'lead upload (64 conn)', metric: 'p99 saturated', value: ms(ours.p99), reference: ms(ref.p99), ratio: ratio(ours.p99, ref.p99) },
         { benchmark: 'lead upload (64 conn)', metric: `p99 at ${half}/s (half ref.)`, value: ms(oursHalf.p99), reference: ms(refHalf.p99), ratio: ratio(oursHalf.p99, refHalf.p99), goal: '<= 2' },

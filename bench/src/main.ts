@@ -1,6 +1,7 @@
 import { exhibitorsAdmin } from './exhibitors.js'
 import { leadUpload } from './leadUpload.js'
 import { portal } from './portal.js'
+import { systemLoad } from './system.js'
 import { printTable, type Benchmark, type Row } from './table.js'
 import { workerBenchmarks } from './worker.js'
 import { webhookLatency } from './webhooks.js'
@@ -9,6 +10,7 @@ import { webhookLatency } from './webhooks.js'
 // machine has two cores, and a neighbour's load would skew every figure.
 const benchmarks: Benchmark[] = [
   leadUpload,
+  systemLoad,
   exhibitorsAdmin,
   portal,
   ...workerBenchmarks,

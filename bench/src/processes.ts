@@ -5,7 +5,14 @@ import { fileURLToPath } from 'node:url'
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 
+let nextPort = Number(process.env.BENCH_PORT_BASE ?? 0)
+
+/**
+ * A port for a process the benchmark starts: the next one from BENCH_PORT_BASE when it is set (on a
+ * machine shared with others, each person keeps to a range of their own), else one the system hands out.
+ */
 export async function freePort (): Promise<number> {
+  if (nextPort > 0) return nextPort++
   return await new Promise((resolve, reject) => {
     const server = createServer()
     server.listen(0, '127.0.0.1', () => {
@@ -20,7 +27,9 @@ export interface Service { child: ChildProcess, port: number, stop: () => Promis
 
 /** Starts a service process and waits until `readyPath` answers 200 on its port. */
 export async function startService (args: string[], env: Record<string, string>, port: number, readyPath = '/healthz'): Promise<Service> {
-  const child = spawn(process.execPath, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
+  // BENCH_CPU_PROF=<dir>: each process writes a V8 CPU profile there when it exits (open it in Chrome's DevTools).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
+  const child = spawn(process.execPath, [...profile, ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
   const deadline = Date.now() + 30_000
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}`)
@@ -48,4 +57,12 @@ export function peakRssMb (pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0)
   return kb / 1024
+}
+
+/** CPU time a process used so far (user + system), in seconds, from /proc (Linux; 100 ticks a second). */
+export function cpuSeconds (pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // The command name, in parentheses, may hold spaces: count the fields after its closing one.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
 }

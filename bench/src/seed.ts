@@ -10,7 +10,7 @@ export async function benchDatabase (label: string): Promise<BenchDatabase> {
   const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/showfloor')
   url.pathname = '/' + name
   await migrateDatabase(url.toString())
-  const db = createDb(url.toString(), { max: 4 })
+  const db = createDb(url.toString(), { max: 4, applicationName: 'showfloor-bench' })
   return { url: url.toString(), name, db, drop: async () => { await db.destroy(); await dropDatabase(name) } }
 }
 

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { loggerOptions, RequestLog, type LogOptions } from './logging.js'
+import { loggerOptions, requestLogger, RequestLog, type LogOptions } from './logging.js'
 
 /**
  * Query strings as pretix (Django's QueryDict) reads them: a repeated parameter counts with its
@@ -59,6 +59,7 @@ export function httpServerOptions (logLevel: string, trustProxy: boolean | strin
   return {
     logger: loggerOptions(logLevel, log),
     logController: new RequestLog(),
+    childLoggerFactory: requestLogger,
     return503OnClosing: false,
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, querystringParser: parseQuery },

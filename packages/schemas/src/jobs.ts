@@ -21,6 +21,8 @@ export type QueueName = typeof QUEUES[keyof typeof QUEUES]
 export const JOBS = {
   accessCodeEmail: 'access-code',
   leadEnrich: 'lead.enrich',
+  /** Many leads at once: what the relay and the reconciler queue (contract section 9, batches). */
+  leadEnrichBatch: 'lead.enrich.batch',
   /** Deletes relayed outbox rows and expired idempotency keys. */
   prune: 'prune',
   /** A change that webhooks may listen for; also the outbox topic of its notification. */
@@ -66,6 +68,11 @@ export function webhookDeliveryJobId (webhookId: number, notificationId: string)
 
 /** The name of the worker's backoff strategy for deliveries (see the worker's webhook processors). */
 export const WEBHOOK_BACKOFF = 'webhook'
+/** Leads to enrich together, in a few set-based statements; a lead may appear in several batches. */
+export const LeadEnrichBatchJob = Type.Object({
+  lead_ids: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 10_000 })
+})
+export type LeadEnrichBatchJob = Static<typeof LeadEnrichBatchJob>
 
 /**
  * Which queue each outbox topic is relayed to (the topic becomes the job name, the payload the job
@@ -74,6 +81,15 @@ export const WEBHOOK_BACKOFF = 'webhook'
 export const OUTBOX_TOPICS: Readonly<Record<string, QueueName>> = {
   [JOBS.leadEnrich]: QUEUES.leadEnrichment,
   [JOBS.webhookNotify]: QUEUES.webhooks
+}
+
+/**
+ * Topics whose rows the relay merges into one job per relayed batch: `job` is the job's name, and
+ * the job's data is `{ [into]: [...] }`, the distinct values of each row's `payload[field]` in row
+ * order. Rows of a topic not listed here become one job each, their payload the job's data.
+ */
+export const OUTBOX_BATCHES: Readonly<Record<string, { job: string, field: string, into: string }>> = {
+  [JOBS.leadEnrich]: { job: JOBS.leadEnrichBatch, field: 'lead_id', into: 'lead_ids' }
 }
 
 /** The BullMQ job id of an outbox row: adding a row twice (a relay crashed before marking it) is a no-op. */

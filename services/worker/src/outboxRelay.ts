@@ -1,9 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { queries, type Db } from '@showfloor/db'
 import type { Producers } from '@showfloor/queue'
-import { OUTBOX_TOPICS, outboxJobId, type QueueName } from '@showfloor/schemas'
+import { OUTBOX_TOPICS } from '@showfloor/schemas'
 import { BackgroundLoop } from './backgroundLoop.js'
-import { relayOutboxBatch } from './domain/outbox.js'
+import { outboxJobs, relayOutboxBatch } from './domain/outbox.js'
 
 type PendingOutboxRow = queries.outbox.PendingOutboxRow
 
@@ -24,11 +24,13 @@ export interface OutboxRelayOptions {
 
 /**
  * Moves the transactional outbox into BullMQ (contract section 9). Each batch takes pending rows in
- * id order under `FOR UPDATE SKIP LOCKED`, adds them as jobs whose id is derived from the row id,
- * and marks them relayed in the same transaction once Redis took them. Several relays may run at
+ * id order under `FOR UPDATE SKIP LOCKED`, adds them as jobs (one per topic for the batched topics,
+ * e.g. all the batch's leads in one enrichment job; one per row otherwise) whose ids are derived
+ * from the row ids, and marks them relayed in the same transaction once Redis took them. Several relays may run at
  * once (one per worker process): each takes rows no other one holds. A relay that dies after the
- * add and before the commit leaves its rows pending; adding them again is a no-op for BullMQ, which
- * ignores a job id it already has. While Redis is away the rows simply stay, and lead uploads,
+ * add and before the commit leaves its rows pending; adding the same rows again is a no-op for
+ * BullMQ, which ignores a job id it already has, and a batch that takes them with other rows only
+ * enriches some leads twice, which changes nothing. While Redis is away the rows simply stay, and lead uploads,
  * which only write PostgreSQL, go on. Relayed rows are deleted later by the prune job.
  */
 export class OutboxRelay {
@@ -74,17 +76,8 @@ export class OutboxRelay {
   }
 
   private async enqueue (rows: PendingOutboxRow[]): Promise<void> {
-    const byQueue = new Map<QueueName, PendingOutboxRow[]>()
-    for (const row of rows) {
-      const queue = OUTBOX_TOPICS[row.topic]
-      byQueue.set(queue, [...(byQueue.get(queue) ?? []), row])
-    }
-    for (const [queue, queued] of byQueue) {
-      await this.options.queues[queue].addBulk(queued.map((row) => ({
-        name: row.topic,
-        data: row.payload,
-        opts: { jobId: outboxJobId(row.id) }
-      })))
+    for (const [queue, jobs] of outboxJobs(rows)) {
+      await this.options.queues[queue].addBulk(jobs)
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { queries, type Db } from '@showfloor/db'
 import type { Producers } from '@showfloor/queue'
+import { createHash } from 'node:crypto'
 import { JOBS, OUTBOX_TOPICS, QUEUES, reconcileLeadJobId } from '@showfloor/schemas'
 import { BackgroundLoop } from './backgroundLoop.js'
 import { ensurePruneScheduler } from './processors/prune.js'
@@ -29,12 +30,21 @@ export interface ReconcilerOptions {
 }
 
 export interface ReconcileResult {
-  /** Leads queued again (their jobs added, or found still queued); null when the relay or the queue was behind. */
+  /** Leads queued again, in batches (their jobs added, or found still queued); null when the relay or the queue was behind. */
   leads: number | null
   /** Pending mail requests queued again while their deadline allows a delivery. */
   mailQueued: number
   /** Mail requests settled long after their deadline (their API process gone too). */
   mailSettled: number
+}
+
+/**
+ * The job id of a page of leads found by the reconciler: derived from every lead and its change
+ * (see reconcileLeadJobId), so the same page found again makes the same job, which BullMQ ignores.
+ */
+export function reconcileBatchJobId (rows: ReadonlyArray<{ id: number, changed: string }>): string {
+  const digest = createHash('sha1').update(rows.map((row) => reconcileLeadJobId(row.id, row.changed)).join(',')).digest('hex').slice(0, 16)
+  return `reconcile-${rows[0].id}-${rows[rows.length - 1].id}-${digest}`
 }
 
 const LEAD_TOPICS = Object.keys(OUTBOX_TOPICS).filter((topic) => OUTBOX_TOPICS[topic] === QUEUES.leadEnrichment)
@@ -44,9 +54,10 @@ const LEAD_TOPICS = Object.keys(OUTBOX_TOPICS).filter((topic) => OUTBOX_TOPICS[t
  * (contract section 9): the outbox marks a row relayed once Redis took its job, so a Redis that
  * then lost its data (restarted without persistence, failed over) would lose the job for good.
  * What is missing is read from the rows themselves: leads changed but not enriched since, mail
- * requests still pending while their deadline allows a delivery. Job ids come from the rows (a
- * lead's from its id and change time, a mail request's is its own id, as the API queues it), so a
- * job Redis still has, or a second run, adds nothing. Mail requests still under way well past their
+ * requests still pending while their deadline allows a delivery. Leads go in batches, a page of
+ * them per job. Job ids come from the rows (a page of leads' from each lead's id and change time, a
+ * mail request's is its own id, as the API queues it), so a job Redis still has, or a second run,
+ * adds nothing. Mail requests still under way well past their
  * deadline (their API process gone as well) are settled, as the API would have at the deadline: a
  * mail is never sent after it. While the relay or the lead queue has a backlog
  * the leads are left alone: their jobs are on the way, and a second job per lead would only make
@@ -121,11 +132,9 @@ export class Reconciler {
     for (let after = 0; !this.loop.stopping;) {
       const rows = await queries.reconcile.findUnenrichedLeads(db, this.afterMs, after, this.batchSize)
       if (rows.length > 0) {
-        await queues[QUEUES.leadEnrichment].addBulk(rows.map((row) => ({
-          name: JOBS.leadEnrich,
-          data: { lead_id: row.id },
-          opts: { jobId: reconcileLeadJobId(row.id, row.changed) }
-        })))
+        // One job per page: its id comes from each lead and its change, so a second run that finds
+        // the same page adds nothing, while a later change makes a batch of its own.
+        await queues[QUEUES.leadEnrichment].add(JOBS.leadEnrichBatch, { lead_ids: rows.map((row) => row.id) }, { jobId: reconcileBatchJobId(rows) })
       }
       leads += rows.length
       if (rows.length < this.batchSize) break

@@ -2,7 +2,8 @@ import t from 'tap'
 import { sql } from 'kysely'
 import { queries } from '@showfloor/db'
 import { createTestDatabase, removePrefix, seedAttendees, seedEvent, seedExhibitor, testPrefix, uploadLead, waitFor } from '@showfloor/db/testing'
-import { QUEUES, outboxJobId } from '@showfloor/schemas'
+import { JOBS, QUEUES } from '@showfloor/schemas'
+import { outboxBatchJobId } from '../src/domain/outbox.js'
 import { closeRedis, createRedis } from '@showfloor/queue'
 import { startWorkers } from '../src/workers.js'
 import { inspectQueues, sharedRedisUrl, silentLog } from './support/queues.js'
@@ -55,8 +56,12 @@ t.test('lead enrichment through the outbox', async (t) => {
 
     for (const id of leadIds) await enriched(id)
     await waitFor('every outbox row relayed', async () => (await queries.outbox.countPending(db)) === 0)
-    await waitFor('every job completed', async () => (await enrichQueue.getJobCounts('completed')).completed === 5)
-
+    // The relay hands the rows over in batches: one job per relayed batch, carrying the lead ids.
+    const jobs = await waitFor('every job completed', async () => {
+      const completed = await enrichQueue.getJobs(['completed'])
+      const waiting = await enrichQueue.getJobCounts('waiting', 'active', 'delayed')
+      return waiting.waiting + waiting.active + waiting.delayed === 0 && completed.length > 0 ? completed : undefined
+    })
     const lead = await db.selectFrom('leads').selectAll().where('id', '=', leadIds[1]).executeTakeFirstOrThrow()
     const order = await db.selectFrom('orders').innerJoin('order_positions', 'order_positions.order_id', 'orders.id')
       .select('orders.code').where('order_positions.id', '=', attendees[1].positionId).executeTakeFirstOrThrow()
@@ -74,11 +79,13 @@ t.test('lead enrichment through the outbox', async (t) => {
 
     const relayed = await db.selectFrom('outbox').select(['id', 'relayed_at']).orderBy('id').execute()
     t.ok(relayed.every((row) => row.relayed_at !== null), 'every row marked relayed')
-    for (const row of outboxRows) {
-      const job = await enrichQueue.getJob(outboxJobId(row.id))
-      t.equal(await job?.getState(), 'completed', `job of outbox row ${row.id} completed`)
-      t.same(job?.data, row.payload, 'the job carries the outbox payload: ids only')
+    t.ok(jobs.length <= outboxRows.length, `${jobs.length} batch job(s) for ${outboxRows.length} rows`)
+    for (const job of jobs) {
+      t.equal(job.name, JOBS.leadEnrichBatch)
+      t.same(Object.keys(job.data), ['lead_ids'], 'the job carries ids only')
     }
+    const queued = jobs.flatMap((job) => job.data.lead_ids as number[]).sort((a, b) => a - b)
+    t.same([...new Set(queued)], [...leadIds].sort((a, b) => a - b), 'every uploaded lead was in a batch')
   })
 
   t.test('the snapshot follows the lead fields as configured when the job runs', async (t) => {
@@ -98,11 +105,20 @@ t.test('lead enrichment through the outbox', async (t) => {
   t.test('a lead deleted meanwhile: the job succeeds doing nothing', async (t) => {
     const row = await db.insertInto('outbox').values({ topic: 'lead.enrich', payload: JSON.stringify({ lead_id: 987654 }) })
       .returning('id').executeTakeFirstOrThrow()
+    const jobId = outboxBatchJobId('lead.enrich', [row.id])
     const job = await waitFor('the job to complete', async () => {
       // The state first, then the job: a job read while still active has no return value yet.
-      return (await enrichQueue.getJobState(outboxJobId(row.id))) === 'completed' ? await enrichQueue.getJob(outboxJobId(row.id)) : undefined
+      return (await enrichQueue.getJobState(jobId)) === 'completed' ? await enrichQueue.getJob(jobId) : undefined
     })
-    t.same(job.returnvalue, { skipped: 'lead deleted' })
+    t.same(job.data, { lead_ids: [987654] })
+    t.same(job.returnvalue, { leads: 1, enriched: 0, created: 0 })
+  })
+
+  t.test('a batch whose payload does not match its schema fails, naming what is wrong', async (t) => {
+    await enrichQueue.add(JOBS.leadEnrichBatch, { lead_ids: [1, 'two'] }, { jobId: 'malformed-batch', attempts: 1 })
+    const job = await waitFor('the job to fail', async () =>
+      (await enrichQueue.getJobState('malformed-batch')) === 'failed' ? await enrichQueue.getJob('malformed-batch') : undefined)
+    t.match(job.failedReason, /^invalid job data at "\/lead_ids\/1"/)
   })
 
   t.test('rows of a topic this worker does not know stay pending for one that does', async (t) => {

@@ -2,7 +2,8 @@ import t, { type Test } from 'tap'
 import { sql } from 'kysely'
 import { queries, type Db } from '@showfloor/db'
 import { createTestDatabase, removePrefix, testPrefix, waitFor } from '@showfloor/db/testing'
-import { QUEUES, outboxJobId } from '@showfloor/schemas'
+import { JOBS, QUEUES } from '@showfloor/schemas'
+import { outboxBatchJobId, outboxJobs } from '../src/domain/outbox.js'
 import { OutboxRelay } from '../src/outboxRelay.js'
 import { closeRedis, createProducerRedis, createProducers } from '@showfloor/queue'
 import { sharedRedisUrl, silentLog, silentOutage } from './support/queues.js'
@@ -49,12 +50,14 @@ t.test('two relays at once enqueue each outbox row exactly once', async (t) => {
   t.equal(a.relay.relayed + b.relay.relayed, rows, `each row relayed by one relay (${a.relay.relayed} + ${b.relay.relayed})`)
   t.ok(a.relay.relayed > 0 && b.relay.relayed > 0, 'both relays took part')
   const queue = a.producers[QUEUES.leadEnrichment]
-  const counts = await queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed')
-  t.equal(counts.waiting, rows, 'one job per row')
-  const ids = await db.selectFrom('outbox').select('id').orderBy('id').execute()
-  const sample = await queue.getJob(outboxJobId(ids[1234].id))
-  t.same(sample?.data, { lead_id: 1235 })
-  t.equal(sample?.name, 'lead.enrich')
+  const jobs = await queue.getJobs(['waiting'])
+  t.equal(jobs.length, rows / 100, 'one job per relayed batch of 100 rows')
+  t.ok(jobs.every((job) => job.name === JOBS.leadEnrichBatch && job.data.lead_ids.length === 100))
+  const leadIds = jobs.flatMap((job) => job.data.lead_ids as number[]).sort((a, b) => a - b)
+  t.same(leadIds, Array.from({ length: rows }, (_, i) => i + 1), 'every row\'s lead in exactly one job')
+  const ids = (await db.selectFrom('outbox').select('id').orderBy('id').execute()).map((row) => row.id)
+  const sample = await queue.getJob(outboxBatchJobId('lead.enrich', ids.slice(1200, 1300)))
+  t.same(sample?.data, { lead_ids: Array.from({ length: 100 }, (_, i) => 1201 + i) }, 'a batch\'s job id comes from its rows')
 })
 
 t.test('a relay that dies after adding, before marking, does not double the work', async (t) => {
@@ -72,15 +75,17 @@ t.test('a relay that dies after adding, before marking, does not double the work
 
   // The jobs reach Redis, then the process "dies": the transaction rolls back, the rows stay pending.
   await t.rejects(queries.outbox.relayBatch(db, ['lead.enrich'], 500, async (pending) => {
-    await queue.addBulk(pending.map((row) => ({ name: row.topic, data: row.payload, opts: { jobId: outboxJobId(row.id) } })))
+    await queue.addBulk(outboxJobs(pending).get(QUEUES.leadEnrichment)!)
     throw new Error('killed')
   }), /killed/)
   t.equal(await queries.outbox.countPending(db), 50, 'still pending')
-  t.equal((await queue.getJobCounts('waiting')).waiting, 50)
+  t.equal((await queue.getJobCounts('waiting')).waiting, 1, 'one job for the batch')
 
   t.equal(await relay.relayOnce(), 50, 'relayed again')
   t.equal(await queries.outbox.countPending(db), 0)
-  t.equal((await queue.getJobCounts('waiting')).waiting, 50, 'no job twice')
+  t.equal((await queue.getJobCounts('waiting')).waiting, 1, 'no job twice')
+  const [job] = await queue.getJobs(['waiting'])
+  t.same(job.data, { lead_ids: Array.from({ length: 50 }, (_, i) => i + 1) })
 })
 
 t.test('while Redis is down the rows stay; once it is back they are relayed', async (t) => {
@@ -101,5 +106,7 @@ t.test('while Redis is down the rows stay; once it is back they are relayed', as
 
   await redis.start()
   await waitFor('every row relayed', async () => (await queries.outbox.countPending(db)) === 0, 30_000)
-  t.equal((await producers[QUEUES.leadEnrichment].getJobCounts('waiting')).waiting, 1200, 'every row became a job')
+  const jobs = await producers[QUEUES.leadEnrichment].getJobs(['waiting'])
+  t.equal(jobs.length, 3, 'batches of 500, 500 and 200')
+  t.equal(new Set(jobs.flatMap((job) => job.data.lead_ids as number[])).size, 1200, 'every row\'s lead in a job')
 })

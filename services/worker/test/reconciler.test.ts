@@ -3,9 +3,9 @@ import { sql } from 'kysely'
 import { queries, type Db } from '@showfloor/db'
 import { createTestDatabase, removePrefix, seedAttendees, seedEvent, seedExhibitor, testPrefix, uploadLead, waitFor } from '@showfloor/db/testing'
 import { closeProducers, closeRedis, createProducerRedis, createProducers, type Producers } from '@showfloor/queue'
-import { JOBS, PRUNE_SCHEDULER, QUEUES, reconcileLeadJobId } from '@showfloor/schemas'
+import { JOBS, PRUNE_SCHEDULER, QUEUES } from '@showfloor/schemas'
 import { OutboxRelay } from '../src/outboxRelay.js'
-import { Reconciler } from '../src/reconciler.js'
+import { Reconciler, reconcileBatchJobId } from '../src/reconciler.js'
 import { startWorkers, type RunningWorkers } from '../src/workers.js'
 import { sharedRedisUrl, silentLog, silentOutage } from './support/queues.js'
 import { privateRedis } from './support/redisServer.js'
@@ -67,7 +67,8 @@ t.test('jobs relayed into a Redis that restarts without persistence: the reconci
   await waitFor('every row relayed', async () => (await queries.outbox.countPending(db)) === 0)
   await relay.close()
   t.equal(relay.relayed, 28, 'every upload became a job')
-  t.equal((await producers.queues[QUEUES.leadEnrichment].getJobCounts('waiting')).waiting, 28, 'waiting in Redis')
+  const relayedJobs = await producers.queues[QUEUES.leadEnrichment].getJobs(['waiting'])
+  t.equal(new Set(relayedJobs.flatMap((job) => job.data.lead_ids)).size, 24, 'every lead waiting in Redis, in batches')
 
   // Redis restarts without persistence: every job is gone, and the outbox says they were relayed.
   await redisServer.stop()
@@ -120,26 +121,29 @@ t.test('the reconciler takes leads not enriched since their last change, once pe
   await db.updateTable('leads').set({ enriched_at: sql`now()` }).where('id', 'in', ids.slice(0, 2)).execute()
 
   t.same(await reconciler.reconcileOnce(), { leads: 3, mailQueued: 0, mailSettled: 0 })
-  const waiting = async () => (await queue.getJobs(['waiting'])).map((job) => job.data.lead_id as number).sort((a, b) => a - b)
-  t.same(await waiting(), ids.slice(2), 'one job per lead without its enrichment')
+  // The batches waiting, each as its lead ids.
+  const waiting = async () => (await queue.getJobs(['waiting'])).map((job) => job.data.lead_ids as number[])
+    .sort((a, b) => a[0] - b[0] || a.length - b.length)
+  t.same(await waiting(), [ids.slice(2, 4), ids.slice(4)], 'a batch per page of leads without their enrichment')
   await reconciler.reconcileOnce()
-  t.same(await waiting(), ids.slice(2), 'a second run adds nothing')
+  t.same(await waiting(), [ids.slice(2, 4), ids.slice(4)], 'a second run adds nothing')
 
-  // A lead enriched before its last change is found again, with a job of its own for that change.
+  // A lead enriched before its last change is found again, in a batch of its own for that change.
   await db.updateTable('leads').set({ enriched_at: sql`now() - interval '1 hour'` }).where('id', '=', ids[0]).execute()
   t.same(await reconciler.reconcileOnce(), { leads: 4, mailQueued: 0, mailSettled: 0 })
-  t.same(await waiting(), [ids[0], ...ids.slice(2)])
-  const lead = await db.selectFrom('leads').select(sql<string>`(extract(epoch from last_upload) * 1000000)::bigint::text`.as('changed'))
-    .where('id', '=', ids[0]).executeTakeFirstOrThrow()
-  t.ok(await queue.getJob(reconcileLeadJobId(ids[0], lead.changed)), 'its job id names the lead and its change')
+  t.same(await waiting(), [[ids[0], ids[2]], ids.slice(2, 4), ids.slice(3, 5), ids.slice(4)])
+  const changed = await db.selectFrom('leads').select(['id', sql<string>`(extract(epoch from last_upload) * 1000000)::bigint::text`.as('changed')])
+    .where('id', 'in', [ids[0], ids[2]]).orderBy('id').execute()
+  t.ok(await queue.getJob(reconcileBatchJobId(changed)), 'its job id names the leads and their changes')
 
   // A backlog means late jobs, not lost ones: the leads are left alone.
   const patient = new Reconciler({ db, queues: producers.queues, redisReady: producers.ready, log: silentLog, afterMs: 1000, backlogMs: 300, pruneEveryMs: 60_000, mailMarginMs: 2000 })
   await new Promise((resolve) => setTimeout(resolve, 400))
   t.same(await patient.reconcileOnce(), { leads: null, mailQueued: 0, mailSettled: 0 }, 'the lead queue has waited 400 ms: behind')
-  t.same(await waiting(), [ids[0], ...ids.slice(2)], 'nothing added')
+  t.equal((await waiting()).length, 4, 'nothing added')
   await queue.drain()
   t.same(await patient.reconcileOnce(), { leads: 4, mailQueued: 0, mailSettled: 0 }, 'no backlog: queued again')
+  t.same(await waiting(), [[ids[0], ...ids.slice(2)]], 'in one batch')
   await db.insertInto('outbox').values({ topic: 'lead.enrich', payload: JSON.stringify({ lead_id: ids[1] }), created_at: sql`now() - interval '1 second'` }).execute()
   t.same(await patient.reconcileOnce(), { leads: null, mailQueued: 0, mailSettled: 0 }, 'the relay has a row pending for a second: behind')
 })

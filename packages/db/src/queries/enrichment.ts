@@ -1,71 +1,94 @@
 import type { Db } from '../database.js'
 import { sql } from 'kysely'
-import { prepared, runTogether, type BoundStatement } from '../prepared.js'
 import type { AttendeeField } from '@showfloor/schemas'
 
-// A named (prepared) statement: a backlog of thousands of jobs runs it once per lead, and planning
-// the six-table join each time would cost more than running it.
-const leadSource = prepared('showfloor_lead_source', (db, p: { leadId: number }) => db
-  .selectFrom('leads as l')
-  .innerJoin('order_positions as p', 'p.id', 'l.position_id')
-  .innerJoin('orders as o', 'o.id', 'p.order_id')
-  .innerJoin('items as i', 'i.id', 'p.item_id')
-  .innerJoin('events as e', 'e.id', 'p.event_id')
-  .leftJoin('exhibitor_settings as s', 's.event_id', 'p.event_id')
-  .select((eb) => [
-    'l.id', 'l.exhibitor_id', 'l.enriched_at',
-    'p.attendee_name_parts', 'p.attendee_name', 'p.attendee_email', 'p.company', 'p.street', 'p.zipcode', 'p.city',
-    'p.country', 'p.answers', 'o.code as order_code', 'o.email as order_email', 'i.name as item_name',
-    // The event's locale: the admin leads endpoint shows labels in it.
-    'e.locale',
-    // An event without exhibitor settings shows the default fields.
-    eb.fn.coalesce('s.lead_fields', sql<string[]>`'["attendee_name","attendee_email","company"]'::jsonb`).as('lead_fields')
-  ])
-  .where('l.id', '=', p.leadId))
-
-/** A lead with what its attendee data snapshot is computed from, as configured now. */
-export type LeadSource = Awaited<ReturnType<typeof leadSource>>[number]
-
-/** Everything the snapshot of one lead needs, in one query; undefined when the lead is gone. */
-export async function loadLeadSource (db: Db, leadId: number): Promise<LeadSource | undefined> {
-  const [row] = await leadSource(db, { leadId })
-  return row
-}
-
-const storeData = prepared('showfloor_store_lead_data', (db, p: { leadId: number, data: string }) => db
-  .updateTable('leads')
-  .set({ data: p.data, enriched_at: sql<Date>`now()` })
-  .where('id', '=', p.leadId))
-
-const lockExhibitor = prepared('showfloor_lock_exhibitor', (db, p: { exhibitorId: number }) => db
-  .selectFrom('exhibitors')
-  .select('id')
-  .where('id', '=', p.exhibitorId)
-  .forUpdate())
-
-const recount = prepared('showfloor_recount_leads', (db, p: { exhibitorId: number }) => db
-  .updateTable('exhibitors')
-  .set((eb) => ({
-    lead_count: eb.selectFrom('leads').select(eb.fn.countAll<number>().as('count')).where('exhibitor_id', '=', p.exhibitorId)
-  }))
-  .where('id', '=', p.exhibitorId))
+// Lead enrichment handles leads in batches (contract section 9): a few set-based statements per
+// batch, whatever its size, so the worker's cost per lead stays small beside the upload's. Run
+// these in one transaction, in this order: lockLeadSources, lockExhibitors, storeEnrichments.
 
 /**
- * Stores the lead's snapshot and recounts its exhibitor's leads, in one transaction and one round
- * trip. The exhibitor row is locked first, and the count is a statement of its own after that,
- * which under READ COMMITTED sees every lead committed before the lock was granted: two jobs of
- * one exhibitor cannot leave an older count behind a newer one. (One statement would count with
- * the snapshot it took before waiting for the lock; so the three go as one batch, see
- * `runTogether`.) False when the lead was deleted meanwhile; the count is still brought up to
- * date then.
+ * Locks the leads (those that still exist) and loads what their attendee data snapshots are
+ * computed from, as configured now, in lead id order. Rows are locked in id order (PostgreSQL
+ * sorts before it locks), so batches that share leads wait for each other instead of deadlocking;
+ * `created` is read under the lock, from the newest version of the row: true when the lead was
+ * never enriched, so of two batches holding the same new lead only the first counts it.
  */
-export async function storeEnrichment (db: Db, leadId: number, exhibitorId: number, data: AttendeeField[], also: BoundStatement[] = []): Promise<boolean> {
-  const [stored] = await runTogether(db, [
-    storeData.bind({ leadId, data: JSON.stringify(data) }),
-    lockExhibitor.bind({ exhibitorId }),
-    recount.bind({ exhibitorId }),
-    // Statements of the same transaction (the lead's webhook notification).
-    ...also
-  ])
-  return stored === 1
+export async function lockLeadSources (db: Db, leadIds: readonly number[]) {
+  return await db
+    .selectFrom('leads as l')
+    .innerJoin('order_positions as p', 'p.id', 'l.position_id')
+    .innerJoin('orders as o', 'o.id', 'p.order_id')
+    .innerJoin('items as i', 'i.id', 'p.item_id')
+    .innerJoin('events as e', 'e.id', 'p.event_id')
+    .leftJoin('exhibitor_settings as s', 's.event_id', 'p.event_id')
+    .select((eb) => [
+      'l.id', 'l.exhibitor_id',
+      sql<boolean>`l.enriched_at is null`.as('created'),
+      'p.attendee_name_parts', 'p.attendee_name', 'p.attendee_email', 'p.company', 'p.street', 'p.zipcode', 'p.city',
+      'p.country', 'p.answers', 'o.code as order_code', 'o.email as order_email', 'i.name as item_name',
+      // The event's locale: the admin leads endpoint shows labels in it.
+      'e.locale',
+      // An event without exhibitor settings shows the default fields.
+      eb.fn.coalesce('s.lead_fields', sql<string[]>`'["attendee_name","attendee_email","company"]'::jsonb`).as('lead_fields')
+    ])
+    .where(sql<boolean>`l.id = any(${[...leadIds]}::bigint[])`)
+    .orderBy('l.id')
+    .forUpdate('l')
+    .execute()
+}
+
+/** A lead with what its attendee data snapshot is computed from, as configured now. */
+export type LeadSource = Awaited<ReturnType<typeof lockLeadSources>>[number]
+
+/**
+ * Locks the exhibitors' rows in id order, before their lead counts change: two batches that share
+ * exhibitors then wait for each other instead of deadlocking.
+ */
+export async function lockExhibitors (db: Db, exhibitorIds: readonly number[]): Promise<void> {
+  if (exhibitorIds.length === 0) return
+  await db.selectFrom('exhibitors').select('id')
+    .where(sql<boolean>`id = any(${[...exhibitorIds]}::int[])`)
+    .orderBy('id')
+    .forUpdate()
+    .execute()
+}
+
+export interface Enrichment {
+  leadId: number
+  data: AttendeeField[]
+  /** The lead was never enriched before (read under its lock by lockLeadSources). */
+  created: boolean
+}
+
+/** One lead stored by storeEnrichments: what follow-up work (notifications) needs to know. */
+export interface StoredEnrichment {
+  lead_id: number
+  exhibitor_id: number
+  /** The lead's `enriched_at` was null before this enrichment: a new lead for its exhibitor. */
+  created: boolean
+}
+
+/**
+ * Stores the snapshots and their time, and adds each lead enriched for the first time to its
+ * exhibitor's `lead_count`, in one statement. A lead enriched again adds nothing, so the count
+ * stays exact however often a lead is enriched (deleting a lead takes it off again, by a trigger).
+ * Returns the leads stored, in id order; a lead deleted meanwhile is not among them.
+ */
+export async function storeEnrichments (db: Db, enrichments: readonly Enrichment[]): Promise<StoredEnrichment[]> {
+  if (enrichments.length === 0) return []
+  const rows = JSON.stringify(enrichments.map((e) => ({ id: e.leadId, data: e.data, created: e.created })))
+  const { rows: stored } = await sql<StoredEnrichment>`
+    with v as (
+      select * from jsonb_to_recordset(${rows}::jsonb) as v(id bigint, data jsonb, created boolean)
+    ), stored as (
+      update leads l set data = v.data, enriched_at = now()
+      from v where l.id = v.id
+      returning l.id as lead_id, l.exhibitor_id, v.created
+    ), counted as (
+      update exhibitors e set lead_count = e.lead_count + c.n
+      from (select exhibitor_id, count(*)::int as n from stored where created group by exhibitor_id) c
+      where e.id = c.exhibitor_id
+    )
+    select lead_id, exhibitor_id, created from stored order by lead_id`.execute(db)
+  return stored
 }

@@ -1,23 +1,28 @@
 import type { Job } from 'bullmq'
-import { queries, type Db } from '@showfloor/db'
-import { LeadEnrichJob, attendeeFields, parseJob } from '@showfloor/schemas'
+import type { Db } from '@showfloor/db'
+import { JOBS, LeadEnrichBatchJob, LeadEnrichJob, parseJob } from '@showfloor/schemas'
+import { enrichLeads } from '../domain/enrichment.js'
 
-export type EnrichmentResult = { enriched: number, fields: number } | { skipped: string }
+export type EnrichmentResult =
+  | { enriched: number }
+  | { skipped: string }
+  | { leads: number, enriched: number, created: number }
 
 /**
- * Computes a lead's attendee data snapshot (contract section 8, with the event's lead fields and
- * locale as configured now), stores it with the time, and recounts the exhibitor's leads. Running
- * it twice gives the same result, so a job added twice does no harm. A lead deleted meanwhile
- * leaves nothing to do, and the job succeeds.
+ * The lead-enrichment queue's jobs: batches of leads (`lead.enrich.batch`, from the relay and the
+ * reconciler) and single leads (`lead.enrich`, as queued before batches). Either way the leads go
+ * through one batch enrichment (see enrichLeads), so a job added twice does no harm, and leads
+ * deleted meanwhile leave nothing to do: the job succeeds.
  */
 export function leadEnrichmentProcessor (db: Db) {
   return async function processLeadEnrichment (job: Job): Promise<EnrichmentResult> {
+    if (job.name === JOBS.leadEnrichBatch) {
+      const { lead_ids: leadIds } = parseJob(LeadEnrichBatchJob, job.data)
+      const stored = await enrichLeads(db, leadIds)
+      return { leads: leadIds.length, enriched: stored.length, created: stored.filter((s) => s.created).length }
+    }
     const { lead_id: leadId } = parseJob(LeadEnrichJob, job.data)
-    const source = await queries.enrichment.loadLeadSource(db, leadId)
-    if (!source) return { skipped: 'lead deleted' }
-    const data = attendeeFields(source, source.lead_fields, source.locale)
-    const notify = queries.webhooks.insertLeadNotifications.bind([{ lead_id: leadId, exhibitor_id: source.exhibitor_id, created: source.enriched_at === null }])
-    const stored = await queries.enrichment.storeEnrichment(db, leadId, source.exhibitor_id, data, [notify])
-    return stored ? { enriched: leadId, fields: data.length } : { skipped: 'lead deleted' }
+    const [stored] = await enrichLeads(db, [leadId])
+    return stored ? { enriched: leadId } : { skipped: 'lead deleted' }
   }
 }

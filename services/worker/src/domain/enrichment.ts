@@ -1,0 +1,34 @@
+import { queries, type Db } from '@showfloor/db'
+import { attendeeFields } from '@showfloor/schemas'
+
+export type StoredEnrichment = queries.enrichment.StoredEnrichment
+
+/**
+ * Enriches a batch of leads in one transaction and a few set-based statements, whatever the batch
+ * size: locks the leads and loads their sources (one query), computes each lead's attendee data
+ * snapshot (contract section 8, with the event's lead fields and locale as configured now), locks
+ * the exhibitors whose count grows, then stores every snapshot and the counts (one statement).
+ * Running it twice, or two batches sharing leads at once, gives the same result: a lead counts for
+ * its exhibitor only the first time it is enriched. Leads deleted meanwhile are left out. Returns
+ * the leads stored, with `created` true for those enriched for the first time, and writes their
+ * webhook notifications in the same transaction.
+ */
+export async function enrichLeads (db: Db, leadIds: readonly number[]): Promise<StoredEnrichment[]> {
+  const ids = [...new Set(leadIds)]
+  if (ids.length === 0) return []
+  return await db.transaction().execute(async (trx) => {
+    const sources = await queries.enrichment.lockLeadSources(trx, ids)
+    if (sources.length === 0) return []
+    const growing = [...new Set(sources.filter((s) => s.created).map((s) => s.exhibitor_id))].sort((a, b) => a - b)
+    await queries.enrichment.lockExhibitors(trx, growing)
+    const stored = await queries.enrichment.storeEnrichments(trx, sources.map((source) => ({
+      leadId: source.id,
+      data: attendeeFields(source, source.lead_fields, source.locale),
+      created: source.created
+    })))
+    // Webhook notifications of the leads (showfloor.lead.created / .updated), committed with the
+    // enrichment: nothing is written when no webhook of the organizer listens for lead events.
+    await queries.webhooks.insertLeadNotifications(trx, stored)
+    return stored
+  })
+}

@@ -1,0 +1,193 @@
+import t from 'tap'
+import { sql } from 'kysely'
+import type { Db } from '@showfloor/db'
+import {
+  createTestDatabase, runSource, seedAttendees, seedEvent, seedExhibitor, testPrefix, uploadLead, waitFor,
+  type ExhibitorFixture, type SeededAttendee
+} from '@showfloor/db/testing'
+import { closeRedis, createRedis } from '@showfloor/queue'
+import { JOBS, QUEUES } from '@showfloor/schemas'
+import { enrichLeads } from '../src/domain/enrichment.js'
+import { startWorkers } from '../src/workers.js'
+import { inspectQueues, silentLog } from './support/queues.js'
+import { privateRedis } from './support/redisServer.js'
+
+const mail = { mailDir: './var/mail', from: 'fair@example.org', appUrl: 'https://app.example.org', sendTimeoutMs: 1000 }
+
+async function leadCounts (db: Db): Promise<Array<{ id: number, lead_count: number }>> {
+  return await db.selectFrom('exhibitors').select(['id', 'lead_count']).orderBy('id').execute()
+}
+
+/** What lead_count must be: the exhibitor's enriched leads. */
+async function expectedCounts (db: Db): Promise<Array<{ id: number, lead_count: number }>> {
+  const rows = await sql<{ id: number, lead_count: number }>`
+    select e.id, count(l.id)::int as lead_count from exhibitors e
+    left join leads l on l.exhibitor_id = e.id and l.enriched_at is not null
+    group by e.id order by e.id`.execute(db)
+  return rows.rows
+}
+
+interface Show { attendees: SeededAttendee[], exhibitors: ExhibitorFixture[], leads: number[] }
+
+/** `count` attendees scanned by each of `exhibitors` exhibitors, uploaded and not enriched yet. */
+async function seedLeads (db: Db, attendees: number, exhibitors: number): Promise<Show> {
+  const event = await seedEvent(db, { locale: 'en', leadFields: ['attendee_name', 'company', 'order_code'] })
+  const seeded = await seedAttendees(db, event, attendees)
+  const list: ExhibitorFixture[] = []
+  for (let i = 0; i < exhibitors; i++) list.push(await seedExhibitor(db, event, { name: `Exhibitor ${i}` }))
+  const leads: number[] = []
+  for (const exhibitor of list) {
+    for (const attendee of seeded) leads.push(await uploadLead(db, exhibitor, attendee.code))
+  }
+  return { attendees: seeded, exhibitors: list, leads }
+}
+
+t.test('batch enrichment in the database', async (t) => {
+  const testDb = await createTestDatabase('worker_batches')
+  t.teardown(testDb.drop)
+  const db = testDb.db
+
+  t.test('a batch of leads gets every snapshot, the exhibitors their counts, and the caller who was new', async (t) => {
+    const show = await seedLeads(db, 20, 3)
+    const stored = await enrichLeads(db, show.leads)
+    const exhibitorOf = new Map<number, number>()
+    for (const [i, id] of show.leads.entries()) exhibitorOf.set(id, show.exhibitors[Math.floor(i / 20)].id)
+    t.same(stored, [...show.leads].sort((a, b) => a - b).map((id) => ({ lead_id: id, exhibitor_id: exhibitorOf.get(id), created: true })),
+      'every lead, with its exhibitor, created')
+
+    const leads = await db.selectFrom('leads')
+      .innerJoin('order_positions as p', 'p.id', 'leads.position_id')
+      .innerJoin('orders as o', 'o.id', 'p.order_id')
+      .select(['leads.id', 'leads.data', 'leads.enriched_at', 'p.attendee_name', 'o.code'])
+      .where('leads.id', 'in', show.leads).execute()
+    t.equal(leads.length, 60)
+    for (const lead of leads) {
+      const [given, family] = [lead.attendee_name!.split(' ')[0], lead.attendee_name!.split(' ').slice(1).join(' ')]
+      t.same(lead.data, [
+        { id: 'attendee_name', label: 'Name', value: lead.attendee_name, details: [{ label: 'Given name', value: given }, { label: 'Family name', value: family }] },
+        { id: 'company', label: 'Company', value: 'Analytical Engines Ltd', details: [] },
+        { id: 'order_code', label: 'Order code', value: lead.code, details: [] }
+      ], `lead ${lead.id}`)
+      t.ok(lead.enriched_at)
+    }
+    t.same((await leadCounts(db)).filter((c) => show.exhibitors.some((e) => e.id === c.id)),
+      show.exhibitors.map((e) => ({ id: e.id, lead_count: 20 })))
+
+    // The same batch again, and one overlapping it: nothing new, nothing counted twice.
+    const again = await enrichLeads(db, show.leads)
+    t.ok(again.length === 60 && again.every((s) => !s.created), 'the same batch again: none created')
+    const overlap = await enrichLeads(db, [...show.leads.slice(10, 30), show.leads[0], show.leads[0]])
+    t.equal(overlap.length, 21, 'a lead named twice in a batch is stored once')
+    t.same(await leadCounts(db), await expectedCounts(db))
+    t.same((await leadCounts(db)).filter((c) => show.exhibitors.some((e) => e.id === c.id)).map((c) => c.lead_count), [20, 20, 20])
+  })
+
+  t.test('re-uploads: the snapshot follows the lead fields, the count stays', async (t) => {
+    const show = await seedLeads(db, 4, 1)
+    await enrichLeads(db, show.leads)
+    await sql`update exhibitor_settings set lead_fields = '["company"]'::jsonb
+      where event_id = (select event_id from exhibitors where id = ${show.exhibitors[0].id})`.execute(db)
+    t.equal(await uploadLead(db, show.exhibitors[0], show.attendees[1].code), show.leads[1], 'the same lead')
+    const stored = await enrichLeads(db, [show.leads[1], show.leads[2]])
+    t.same(stored.map((s) => s.created), [false, false])
+    const lead = await db.selectFrom('leads').select('data').where('id', '=', show.leads[1]).executeTakeFirstOrThrow()
+    t.same(lead.data, [{ id: 'company', label: 'Company', value: 'Analytical Engines Ltd', details: [] }])
+    const [count] = (await leadCounts(db)).filter((c) => c.id === show.exhibitors[0].id)
+    t.equal(count.lead_count, 4)
+  })
+
+  t.test('leads deleted meanwhile are left out; deleting an enriched lead takes it off the count', async (t) => {
+    const show = await seedLeads(db, 6, 1)
+    const exhibitorId = show.exhibitors[0].id
+    const count = async () => (await leadCounts(db)).find((c) => c.id === exhibitorId)!.lead_count
+    await db.deleteFrom('leads').where('id', 'in', show.leads.slice(0, 2)).execute()
+    const stored = await enrichLeads(db, show.leads)
+    t.same(stored.map((s) => s.lead_id), show.leads.slice(2), 'only the leads still there')
+    t.equal(await count(), 4)
+    t.same(await enrichLeads(db, show.leads.slice(0, 2)), [], 'a batch of deleted leads: nothing to do')
+
+    await db.deleteFrom('leads').where('id', '=', show.leads[2]).execute()
+    t.equal(await count(), 3, 'an enriched lead deleted: counted off')
+    const fresh = await uploadLead(db, show.exhibitors[0], show.attendees[0].code)
+    await db.deleteFrom('leads').where('id', '=', fresh).execute()
+    t.equal(await count(), 3, 'a lead deleted before its enrichment was never counted')
+    t.same(await leadCounts(db), await expectedCounts(db))
+  })
+
+  t.test('concurrent batches sharing leads and exhibitors: every lead counted once, no deadlock', async (t) => {
+    const concurrent = await createTestDatabase('worker_batches_concurrent')
+    t.teardown(concurrent.drop)
+    const wide = (await import('@showfloor/db')).createDb(concurrent.url, { max: 12 })
+    t.teardown(async () => { await wide.destroy() })
+    const show = await seedLeads(wide, 40, 5)
+    // Twelve batches of 60 leads picked in a shuffled order (each lead in about four of them).
+    let seed = 7
+    const random = () => { seed = (seed * 48271) % 2147483647; return seed / 2147483647 }
+    const batches = Array.from({ length: 12 }, () => [...show.leads].sort(() => random() - 0.5).slice(0, 60))
+    batches.push(show.leads)
+    const results = await Promise.all(batches.map(async (batch) => await enrichLeads(wide, batch)))
+    const created = results.flat().filter((s) => s.created).map((s) => s.lead_id).sort((a, b) => a - b)
+    t.same(created, [...show.leads].sort((a, b) => a - b), 'each lead created in exactly one batch')
+    t.same((await leadCounts(wide)).map((c) => c.lead_count), [40, 40, 40, 40, 40])
+  })
+})
+
+t.test('through the queue: a worker killed in the middle of a batch; another one completes it, counting each lead once', async (t) => {
+  const redisServer = await privateRedis()
+  const testDb = await createTestDatabase('worker_batch_killed')
+  const db = testDb.db
+  const prefix = testPrefix('batchkilled')
+  const redis = createRedis(redisServer.url)
+  redis.on('error', () => {})
+  await redis.connect()
+  const inspect = inspectQueues(redis, prefix)
+  t.teardown(async () => {
+    await Promise.all(Object.values(inspect).map(async (q) => { await q.close() }))
+    await closeRedis(redis)
+    await redisServer.stop()
+    await testDb.drop()
+  })
+  const show = await seedLeads(db, 15, 2)
+
+  // The last lead's row is held: the batch locks the leads before it, then waits.
+  let release!: () => void
+  const released = new Promise<void>((resolve) => { release = resolve })
+  let locked!: () => void
+  const lockTaken = new Promise<void>((resolve) => { locked = resolve })
+  const holder = db.transaction().execute(async (trx) => {
+    await sql`select id from leads where id = ${show.leads.at(-1)!} for update`.execute(trx)
+    locked()
+    await released
+  })
+  await lockTaken
+
+  const child = runSource('services/worker/test/support/workerProcess.ts', {
+    WORKER_TEST_OPTIONS: JSON.stringify({ databaseUrl: testDb.url, redisUrl: redisServer.url, prefix, lockDurationMs: 1500, stalledIntervalMs: 500 })
+  })
+  t.teardown(child.kill)
+  await child.line(/^ready$/, 30_000)
+  const queue = inspect[QUEUES.leadEnrichment]
+  await queue.add(JOBS.leadEnrichBatch, { lead_ids: show.leads }, { jobId: 'batch-1' })
+  await child.line(/^active batch-1$/, 20_000)
+  await waitFor('the batch waiting for the held lead', async () => {
+    const row = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+      where datname = current_database() and wait_event_type = 'Lock'`.execute(db)
+    return row.rows[0].n > 0
+  })
+  await child.stop('SIGKILL')
+  release()
+  await holder
+  t.equal(await sql<{ n: number }>`select count(*)::int as n from leads where enriched_at is not null`.execute(db).then((r) => r.rows[0].n), 0,
+    'the killed batch stored nothing')
+  // The same batch added again meanwhile (say, by a relay that retried): BullMQ keeps one.
+  await queue.add(JOBS.leadEnrichBatch, { lead_ids: show.leads }, { jobId: 'batch-1' })
+
+  const second = startWorkers({ db, redisUrl: redisServer.url, prefix, log: silentLog, mail, lockDurationMs: 1500, stalledIntervalMs: 500, relay: false, reconciler: false })
+  t.teardown(async () => { for (const closable of [...second.closables].reverse()) await closable.close() })
+  const job = await waitFor('the batch completed by the other worker', async () =>
+    (await queue.getJobState('batch-1')) === 'completed' ? await queue.getJob('batch-1') : undefined, 30_000, 100)
+  t.same(job.returnvalue, { leads: 30, enriched: 30, created: 30 }, 'every lead enriched and counted once')
+  t.same((await leadCounts(db)).map((c) => c.lead_count), [15, 15])
+  const unenriched = await db.selectFrom('leads').select('id').where('enriched_at', 'is', null).execute()
+  t.same(unenriched, [])
+})
