@@ -27,6 +27,8 @@ export const JOBS = {
   prune: 'prune',
   /** A change that webhooks may listen for; also the outbox topic of its notification. */
   webhookNotify: 'webhook.notify',
+  /** The notifications of one relayed batch, fanned out together. */
+  webhookNotifyBatch: 'webhook.notify.batch',
   webhookDeliver: 'webhook.deliver'
 } as const
 
@@ -61,6 +63,12 @@ export type WebhookNotifyJob = WebhookNotification
 export const WebhookDeliverJob = Type.Object({ webhook_id: Type.Integer({ minimum: 1 }), notification: WebhookNotification })
 export type WebhookDeliverJob = Static<typeof WebhookDeliverJob>
 
+/** The notifications of one relayed batch of outbox rows. */
+export const WebhookNotifyBatchJob = Type.Object({
+  notifications: Type.Array(WebhookNotification, { minItems: 1, maxItems: 10_000 })
+})
+export type WebhookNotifyBatchJob = Static<typeof WebhookNotifyBatchJob>
+
 /** One delivery job per (webhook, notification): fanning out twice adds nothing. */
 export function webhookDeliveryJobId (webhookId: number, notificationId: string): string {
   return `webhook-${webhookId}-${notificationId}`
@@ -85,11 +93,13 @@ export const OUTBOX_TOPICS: Readonly<Record<string, QueueName>> = {
 
 /**
  * Topics whose rows the relay merges into one job per relayed batch: `job` is the job's name, and
- * the job's data is `{ [into]: [...] }`, the distinct values of each row's `payload[field]` in row
- * order. Rows of a topic not listed here become one job each, their payload the job's data.
+ * the job's data is `{ [into]: [...] }`, the distinct values of each row's `payload[field]` (or of
+ * the payloads themselves, `field: null`) in row order. Rows of a topic not listed here become one job each, their payload the job's data.
  */
-export const OUTBOX_BATCHES: Readonly<Record<string, { job: string, field: string, into: string }>> = {
-  [JOBS.leadEnrich]: { job: JOBS.leadEnrichBatch, field: 'lead_id', into: 'lead_ids' }
+export const OUTBOX_BATCHES: Readonly<Record<string, { job: string, field: string | null, into: string }>> = {
+  [JOBS.leadEnrich]: { job: JOBS.leadEnrichBatch, field: 'lead_id', into: 'lead_ids' },
+  // `field: null`: the whole payload (a notification) is the value.
+  [JOBS.webhookNotify]: { job: JOBS.webhookNotifyBatch, field: null, into: 'notifications' }
 }
 
 /** The BullMQ job id of an outbox row: adding a row twice (a relay crashed before marking it) is a no-op. */

@@ -49,7 +49,8 @@ export function outboxJobs (rows: readonly PendingOutboxRow[]): Map<QueueName, O
       for (const row of topicRows) jobs.push({ name: topic, data: row.payload, opts: { jobId: outboxJobId(row.id) } })
       continue
     }
-    const values = [...new Set(topicRows.map((row) => row.payload[batch.field]))]
+    const field = batch.field
+    const values = field === null ? topicRows.map((row) => row.payload) : [...new Set(topicRows.map((row) => row.payload[field]))]
     jobs.push({
       name: batch.job,
       data: { [batch.into]: values },
