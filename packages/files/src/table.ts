@@ -1,4 +1,4 @@
-import { once } from 'node:events'
+import { finished as streamFinished } from 'node:stream/promises'
 import type { Writable } from 'node:stream'
 import { stringify } from 'csv-stringify'
 import ExcelJS from 'exceljs'
@@ -36,14 +36,41 @@ function csvCell (cell: Cell, timeZone: string): string {
   return FORMULA_START.test(cell) ? `'${cell}` : cell
 }
 
+/**
+ * Waits until `source` drains, or throws when the destination closes or fails first (a client that
+ * went away, a store that failed): a writer must not wait for a drain that can never come.
+ */
+async function drain (source: Writable, out: Writable): Promise<void> {
+  if (out.destroyed) throw destinationGone(out)
+  await new Promise<void>((resolve, reject) => {
+    const settle = (err?: Error): void => {
+      source.off('drain', onDrain)
+      out.off('close', onClose)
+      out.off('error', settle)
+      if (err === undefined) resolve(); else reject(err)
+    }
+    const onDrain = (): void => { settle() }
+    const onClose = (): void => { settle(destinationGone(out)) }
+    source.once('drain', onDrain)
+    out.once('close', onClose)
+    out.once('error', settle)
+  })
+}
+
+function destinationGone (out: Writable): Error {
+  return out.errored ?? new Error('the destination closed before the file was written')
+}
+
 /** Waits while the destination is full: memory stays flat however many rows come. */
 async function drained (out: Writable): Promise<void> {
-  if (out.writableNeedDrain) await once(out, 'drain')
+  if (out.destroyed) throw destinationGone(out)
+  if (out.writableNeedDrain) await drain(out, out)
 }
 
 /** Resolves when `out` finished; handled at once, so a destroyed `out` is no unhandled rejection. */
 function finished (out: Writable): { wait: () => Promise<void> } {
-  const promise = out.writableFinished ? Promise.resolve() : once(out, 'finish').then(() => undefined)
+  // Rejects when `out` is destroyed before it finished, so the wait ends either way.
+  const promise = out.writableFinished ? Promise.resolve() : streamFinished(out, { readable: false })
   promise.catch(() => {})
   return { wait: async () => { await promise } }
 }
@@ -56,7 +83,8 @@ async function writeCsv (out: Writable, options: TableOptions, rows: AsyncIterab
   const done = finished(out)
   let count = 0
   const write = async (record: string[]): Promise<void> => {
-    if (!csv.write(record)) await once(csv, 'drain')
+    if (out.destroyed) throw destinationGone(out)
+    if (!csv.write(record)) await drain(csv, out)
   }
   await write(options.columns.map((column) => csvCell(column.header, options.timeZone)))
   for await (const row of rows) {

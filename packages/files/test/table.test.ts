@@ -121,3 +121,17 @@ t.test('an empty table is a header only', async (t) => {
   t.equal(await writeTable(out, { format: 'csv', sheetName: 'Leads', timeZone: 'UTC', columns }, []), 0)
   t.equal(bytes().subarray(3).toString(), 'Name,Rating,Notes,First scanned\r\n')
 })
+
+t.test('a destination that goes away mid-file ends the writing with an error, not a wait', async (t) => {
+  for (const format of ['csv', 'xlsx'] as const) {
+    async function * endless (): AsyncGenerator<Cell[]> {
+      for (let i = 0; ; i++) yield [`Attendee ${i}`, i % 6, randomBytes(100).toString('base64'), null]
+    }
+    const out = new PassThrough({ highWaterMark: 1024 })
+    const writing = writeTable(out, { format, sheetName: 'Leads', timeZone: 'UTC', columns }, endless())
+    await sleep(100)
+    // Nobody reads; then the reader is gone (a client that closed the connection).
+    out.destroy()
+    await t.rejects(writing, /closed before the file was written/, `${format}: rejects`)
+  }
+})
