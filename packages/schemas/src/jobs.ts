@@ -9,7 +9,9 @@ export const QUEUES = {
   email: 'email',
   leadEnrichment: 'lead-enrichment',
   /** The worker's own housekeeping, run by job schedulers. */
-  maintenance: 'maintenance'
+  maintenance: 'maintenance',
+  /** Data exporter runs (contract section 12). */
+  exports: 'exports'
 } as const
 export type QueueName = typeof QUEUES[keyof typeof QUEUES]
 
@@ -17,7 +19,9 @@ export const JOBS = {
   accessCodeEmail: 'access-code',
   leadEnrich: 'lead.enrich',
   /** Deletes relayed outbox rows and expired idempotency keys. */
-  prune: 'prune'
+  prune: 'prune',
+  /** One run of a data exporter; written to the outbox with its export row. */
+  exportRun: 'export.run'
 } as const
 
 /**
@@ -45,7 +49,8 @@ export type LeadEnrichJob = Static<typeof LeadEnrichJob>
  * data). A relay leaves rows of topics it does not know pending, for a newer worker to relay.
  */
 export const OUTBOX_TOPICS: Readonly<Record<string, QueueName>> = {
-  [JOBS.leadEnrich]: QUEUES.leadEnrichment
+  [JOBS.leadEnrich]: QUEUES.leadEnrichment,
+  [JOBS.exportRun]: QUEUES.exports
 }
 
 /** The BullMQ job id of an outbox row: adding a row twice (a relay crashed before marking it) is a no-op. */
@@ -97,6 +102,14 @@ export const JOB_OPTIONS: Readonly<Record<QueueName, JobOptions>> = {
     attempts: 3,
     backoff: { type: 'exponential', delay: 1000 },
     removeOnComplete: { age: 3600, count: 100 },
+    removeOnFail: { age: 14 * DAY, count: 1000 }
+  },
+  // 2 s, 4 s, 8 s, 16 s: a database restart in the middle of an export is ridden out; each attempt
+  // starts the file again.
+  [QUEUES.exports]: {
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 2000 },
+    removeOnComplete: { age: DAY, count: 1000 },
     removeOnFail: { age: 14 * DAY, count: 1000 }
   }
 }

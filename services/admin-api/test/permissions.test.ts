@@ -70,7 +70,10 @@ const EXPECTED: Record<string, Permission[]> = {
   'GET exhibitors/:id/vouchers/': ['can_view_vouchers'],
   'POST exhibitors/:id/vouchers/attach/': ['can_change_vouchers'],
   'POST exhibitors/:id/vouchers/bulk_attach/': ['can_change_vouchers'],
-  'POST exhibitors/:id/send_access_code/': ['can_change_event_settings']
+  'POST exhibitors/:id/send_access_code/': ['can_change_event_settings'],
+  'GET exporters/': ['can_view_orders'],
+  'POST exporters/:identifier/run/': ['can_view_orders'],
+  'GET exporters/:identifier/download/:export/:key/': ['can_view_orders']
 }
 
 t.test('each route declares the flag the contract gives it', async (t) => {
