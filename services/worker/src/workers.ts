@@ -7,6 +7,7 @@ import { createMailer } from './mail/mailer.js'
 import { OutboxRelay, type OutboxRelayOptions } from './outboxRelay.js'
 import { accessCodeEmailProcessor, claimMargin } from './processors/email.js'
 import { leadEnrichmentProcessor } from './processors/leadEnrichment.js'
+import { exportProcessor, type ExportOptions } from './processors/export.js'
 import { PRUNE_DEFAULTS, pruneProcessor, type PruneOptions } from './processors/prune.js'
 import { Reconciler, type ReconcilerOptions } from './reconciler.js'
 
@@ -39,6 +40,8 @@ export interface WorkersOptions {
   relay?: Partial<Omit<OutboxRelayOptions, Internal>> | false
   reconciler?: Partial<Omit<ReconcilerOptions, Internal | 'pruneEveryMs' | 'mailMarginMs'>> | false
   prune?: Partial<PruneOptions>
+  /** Data exporter runs: page and chunk sizes, how long files are kept. */
+  exports?: Partial<ExportOptions>
 }
 
 export interface RunningWorkers {
@@ -103,7 +106,9 @@ export function startWorkers (options: WorkersOptions): RunningWorkers {
       log
     }), 8),
     [QUEUES.leadEnrichment]: start(QUEUES.leadEnrichment, leadEnrichmentProcessor(db), 16),
-    [QUEUES.maintenance]: start(QUEUES.maintenance, pruneProcessor(db, prune), 1)
+    [QUEUES.maintenance]: start(QUEUES.maintenance, pruneProcessor(db, prune), 1),
+    // One export at a time per process: each keeps a core busy while it writes its file.
+    [QUEUES.exports]: start(QUEUES.exports, exportProcessor(db, log, options.exports), 1)
   }
 
   let relay: OutboxRelay | null = null

@@ -11,11 +11,11 @@ export interface PruneOptions {
 
 export const PRUNE_DEFAULTS: PruneOptions = { everyMs: 60_000, outboxRetentionSeconds: 3600 }
 
-export interface PruneResult { outbox: number, idempotencyKeys: number }
+export interface PruneResult { outbox: number, idempotencyKeys: number, exports: number }
 
 /**
- * Deletes relayed outbox rows past their retention and the admin API's idempotency keys past their
- * day, each in batches (a few thousand rows per statement) until none is left.
+ * Deletes relayed outbox rows past their retention, the admin API's idempotency keys past their
+ * day and exports (with their files) past their expiry, each in batches until none is left.
  */
 export function pruneProcessor (db: Db, options: PruneOptions) {
   const drain = async (batch: () => Promise<number>): Promise<number> => {
@@ -26,7 +26,8 @@ export function pruneProcessor (db: Db, options: PruneOptions) {
   return async function prune (): Promise<PruneResult> {
     return {
       outbox: await drain(async () => await queries.outbox.pruneRelayed(db, options.outboxRetentionSeconds)),
-      idempotencyKeys: await drain(async () => await queries.idempotencyKeys.pruneExpired(db))
+      idempotencyKeys: await drain(async () => await queries.idempotencyKeys.pruneExpired(db)),
+      exports: await drain(async () => await queries.exports.pruneExpired(db))
     }
   }
 }
