@@ -160,6 +160,16 @@ function compute (id: string, input: AttendeeInput, labels: Labels, locale: stri
 }
 
 /**
+ * The label of a lead field id in `locale` (a column header): the field's own label, or a
+ * question's identifier (a question's text comes with each answer, not with the field id).
+ */
+export function attendeeFieldLabel (id: string, locale: string): string {
+  const labels = labelsFor(locale) as Record<string, string>
+  if (id.startsWith(QUESTION_FIELD_PREFIX)) return id.slice(QUESTION_FIELD_PREFIX.length)
+  return labels[id] ?? id
+}
+
+/**
  * The attendee fields an exhibitor sees, in the order of `leadFieldIds` (the event's
  * `lead_fields`), labelled in `locale` (falling back to English). Empty fields and unknown ids are
  * left out.

@@ -1,0 +1,5 @@
+export * from './formats.js'
+export * from './fileName.js'
+export * from './wallClock.js'
+export * from './table.js'
+export * from './leadSheet.js'
