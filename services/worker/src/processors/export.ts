@@ -2,7 +2,6 @@ import { Writable } from 'node:stream'
 import { finished } from 'node:stream/promises'
 import { UnrecoverableError, type Job } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
-import { Value } from '@sinclair/typebox/value'
 import { queries, type Db } from '@showfloor/db'
 import { contentTypeOf, fileName, leadCells, leadColumns, writeTable, type Cell, type Column, type FileFormat } from '@showfloor/files'
 import { ExportParametersSchema, ExportRunJob, displayName, isExporterId, parseJob, type ExportParameters, type ExporterId } from '@showfloor/schemas'
@@ -247,8 +246,11 @@ async function produce (db: Db, id: string, run: number, eventId: number, identi
 
 function readParameters (identifier: string, params: unknown): { identifier: ExporterId, params: ExportParameters } {
   if (!isExporterId(identifier)) throw new UnrecoverableError(`This exporter is not known: ${identifier}.`)
-  if (!Value.Check(ExportParametersSchema, params)) throw new UnrecoverableError('The export parameters are not valid.')
-  return { identifier, params }
+  try {
+    return { identifier, params: parseJob(ExportParametersSchema, params) }
+  } catch {
+    throw new UnrecoverableError('The export parameters are not valid.')
+  }
 }
 
 /**
