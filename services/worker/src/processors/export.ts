@@ -198,7 +198,7 @@ async function exhibitorTable (db: Db, id: string, run: number, eventId: number,
       for (const e of page) {
         yield [
           e.id, e.name, e.internal_id, e.booth, displayName(e.contact_name_parts), e.contact_email, e.contact_cc_email,
-          e.locale, e.tags.join(', '), Number(e.leads), Number(e.vouchers), e.allow_lead_scanning ? 'yes' : 'no'
+          e.locale, e.tags.length > 0 ? e.tags.join(', ') : null, Number(e.leads), Number(e.vouchers), e.allow_lead_scanning ? 'yes' : 'no'
         ]
         await tick.row()
       }
