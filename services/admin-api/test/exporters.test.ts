@@ -43,7 +43,7 @@ interface Show {
 async function setUpShow (h: Harness): Promise<Show> {
   const organizer = await queries.organizers.createOrganizer(h.db, 'bigevents', 'Big Events')
   const token = await h.tokenFor({ organizerId: organizer.id, team: 'admins' })
-  const api = async (method: 'POST' | 'PATCH', url: string, payload: unknown) => {
+  const api = async (method: 'POST' | 'PATCH', url: string, payload: object) => {
     const res = await h.request(token, { method, url: `/api/v1/organizers/bigevents/${url}`, payload })
     if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`)
     return res.json()
