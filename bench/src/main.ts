@@ -1,4 +1,5 @@
 import { exhibitorsAdmin } from './exhibitors.js'
+import { exporters } from './exporters.js'
 import { leadUpload } from './leadUpload.js'
 import { printTable, type Benchmark, type Row } from './table.js'
 import { workerBenchmarks } from './worker.js'
@@ -8,7 +9,8 @@ import { workerBenchmarks } from './worker.js'
 const benchmarks: Benchmark[] = [
   leadUpload,
   exhibitorsAdmin,
-  ...workerBenchmarks
+  ...workerBenchmarks,
+  exporters
 ]
 
 const only = process.argv.slice(2)
