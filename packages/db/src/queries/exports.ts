@@ -221,13 +221,27 @@ export async function findExportEvent (db: Db, eventId: number): Promise<ExportE
     .executeTakeFirst()
 }
 
-/** The exhibitors of the event whose ids are given (all when `ids` is undefined), by id. */
+/** The ids of the event's exhibitors among `ids` (all when `ids` is undefined), by id. */
 export async function exhibitorIds (db: Db, eventId: number, ids?: readonly number[]): Promise<number[]> {
+  return (await leadExportExhibitors(db, eventId, ids)).map((row) => row.id)
+}
+
+export interface LeadExportExhibitor {
+  id: number
+  name: string
+  booth: string | null
+  internal_id: string | null
+}
+
+/**
+ * The event's exhibitors among `ids` (all when `ids` is undefined), by id, with what each lead row
+ * repeats of them: a few short fields per exhibitor, read once for the whole export.
+ */
+export async function leadExportExhibitors (db: Db, eventId: number, ids?: readonly number[]): Promise<LeadExportExhibitor[]> {
   if (ids !== undefined && ids.length === 0) return []
-  let query = db.selectFrom('exhibitors').select('id').where('event_id', '=', eventId)
+  let query = db.selectFrom('exhibitors').select(['id', 'name', 'booth', 'internal_id']).where('event_id', '=', eventId)
   if (ids !== undefined) query = query.where('id', 'in', [...ids])
-  const rows = await query.orderBy('id').execute()
-  return rows.map((row) => row.id)
+  return await query.orderBy('id').execute()
 }
 
 /** How many leads these exhibitors have, changed at or after `since` when given. */
@@ -238,17 +252,6 @@ export async function countExportLeads (db: Db, exhibitorIds: readonly number[],
   if (since !== null) query = query.where('last_upload', '>=', since)
   const row = await query.executeTakeFirstOrThrow()
   return Number(row.count)
-}
-
-export interface LeadExportExhibitor {
-  id: number
-  name: string
-  booth: string | null
-  internal_id: string | null
-}
-
-export async function findLeadExportExhibitor (db: Db, id: number): Promise<LeadExportExhibitor | undefined> {
-  return await db.selectFrom('exhibitors').select(['id', 'name', 'booth', 'internal_id']).where('id', '=', id).executeTakeFirst()
 }
 
 /** A lead with everything its row of the file is made of. */
