@@ -1,10 +1,12 @@
 import t, { type Test } from 'tap'
+import type { Job } from 'bullmq'
 import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
 import { createDb, queries, type Db } from '@showfloor/db'
 import { createTestDatabase, removePrefix, seedEvent, seedExhibitor, testPrefix, waitFor, type SeededEvent } from '@showfloor/db/testing'
 import { closeProducers, closeRedis, createProducerRedis, createProducers, createRedis } from '@showfloor/queue'
 import { QUEUES, outboxJobId, reconcileExportJobId, type ExportParameters } from '@showfloor/schemas'
+import { exportProcessor } from '../src/processors/export.js'
 import { pruneProcessor, PRUNE_DEFAULTS } from '../src/processors/prune.js'
 import { Reconciler } from '../src/reconciler.js'
 import { startWorkers, type RunningWorkers } from '../src/workers.js'
@@ -105,11 +107,9 @@ t.test('the database drops the worker\'s connections mid-export: the job is retr
     const chunks = await db.selectFrom('export_chunks').select('seq').where('export_id', '=', id).execute()
     return found?.status === 'running' && (found.percentage ?? 0) >= 10 && chunks.length > 0 ? found : undefined
   }, 60_000, 10)
-  // Connections in a statement or idle in the pool; one held by a transaction between two
-  // statements would raise its error where nobody listens.
+  // Every one: in a statement, idle in the pool, or holding the export's cursor between fetches.
   const dropped = await sql<{ n: number }>`
-    select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
-    where application_name = ${APP} and state in ('active', 'idle')`.execute(db)
+    select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where application_name = ${APP}`.execute(db)
   t.ok(dropped.rows[0].n > 0, `the worker's connections dropped at ${midway.percentage ?? 0} %`)
 
   const finished = await done(db, id)
@@ -206,4 +206,26 @@ t.test('the prune job deletes exports 24 hours after they were done, with their 
   t.same(await db.selectFrom('export_chunks').select('export_id').distinct().execute(), [{ export_id: recent }], 'and its file with it')
   t.match(await row(db, recent), { status: 'done' }, 'the recent one stays')
   t.equal((await pruneProcessor(db, PRUNE_DEFAULTS)()).exports, 0)
+})
+
+t.test('keyset pages (for sets too large for one cursor) write the same file as the cursor', async (t) => {
+  const { db } = await setUp(t, 'export_keyset')
+  const event = await seedEvent(db)
+  const exhibitors = [await seedExhibitor(db, event, { name: 'A' }), await seedExhibitor(db, event, { name: 'B' }), await seedExhibitor(db, event, { name: 'C' })]
+  await seedLeads(db, event, exhibitors.map((e) => e.id), 100)
+  // Leads uploaded in the same microsecond: the keyset must still take each once.
+  await db.updateTable('leads').set({ first_upload: '2026-12-01T10:00:00.123456Z' }).where('id', '<=', 40).execute()
+  const job = (id: string, name: string) => ({ id: name, data: { export_id: id }, attemptsMade: 0, opts: { attempts: 1 } }) as unknown as Job
+  const cursor = exportProcessor(db, silentLog)
+  const keyset = exportProcessor(db, silentLog, { cursorMaxRows: 0, pageSize: 7 })
+  for (const params of [{ _format: 'csv' }, { _format: 'csv', exhibitors: [exhibitors[2].id, exhibitors[0].id], since: new Date(Date.now() - 3600_000).toISOString() }] as ExportParameters[]) {
+    const a = await startExport(db, event.eventId, 'exhibitor_leads', params)
+    const b = await startExport(db, event.eventId, 'exhibitor_leads', params)
+    const expected = Number((await db.selectFrom('leads').select((eb) => eb.fn.countAll().as('n'))
+      .where('exhibitor_id', 'in', params.exhibitors ?? exhibitors.map((e) => e.id)).executeTakeFirstOrThrow()).n)
+    t.match(await cursor(job(a, 'job-a')), { rows: expected })
+    t.match(await keyset(job(b, 'job-b')), { rows: expected })
+    const fileA = await fileOf(db, a)
+    t.ok(fileA.equals(await fileOf(db, b)), `the same bytes (${JSON.stringify(params)})`)
+  }
 })

@@ -296,6 +296,43 @@ export async function leadExportPage (db: Db, exhibitorId: number, since: Date |
     .execute()
 }
 
+/**
+ * Opens a cursor over these exhibitors' leads (changed at or after `since` when given), in the
+ * order of leadExportPage, exhibitor after exhibitor: one plan (hash joins, one sort) instead of
+ * an index lookup per lead and table, about half the database's work. Run it in a transaction
+ * (`db` one) and read it with fetchLeadExportCursor; each fetch is a statement of its own, the
+ * first one doing the joins and the sort.
+ */
+export async function declareLeadExportCursor (db: Db, name: string, eventId: number, exhibitorIds: readonly number[], since: Date | null): Promise<void> {
+  // Planned for the whole result, not its first rows, and sorted in memory.
+  await sql`set local cursor_tuple_fraction = 1`.execute(db)
+  await sql`set local work_mem = '64MB'`.execute(db)
+  let query = db.selectFrom('leads')
+    .innerJoin('order_positions as p', 'p.id', 'leads.position_id')
+    .innerJoin('orders as o', 'o.id', 'p.order_id')
+    .innerJoin('items as i', 'i.id', 'p.item_id')
+    .select([
+      'leads.id', 'leads.exhibitor_id', 'leads.rating', 'leads.tags', 'leads.notes', 'leads.device_name', 'leads.scanned', 'leads.last_upload',
+      sql<string>`leads.first_upload::text`.as('cursor'),
+      'p.attendee_name_parts', 'p.attendee_name', 'p.attendee_email', 'p.company',
+      'p.street', 'p.zipcode', 'p.city', 'p.country', 'p.answers',
+      'o.code as order_code', 'o.email as order_email', 'i.name as item_name'
+    ])
+    .where(sql<boolean>`leads.exhibitor_id = any(${sql.val([...exhibitorIds])}::int[])`)
+    .where('p.event_id', '=', eventId)
+  if (since !== null) query = query.where('leads.last_upload', '>=', since)
+  query = query.orderBy('leads.exhibitor_id').orderBy('leads.first_upload').orderBy('leads.id')
+  await sql`declare ${sql.id(name)} no scroll cursor for ${query}`.execute(db)
+}
+
+export type LeadCursorRow = LeadExportRow & { exhibitor_id: number }
+
+/** The next `count` rows of a cursor opened by declareLeadExportCursor; fewer at its end. */
+export async function fetchLeadExportCursor (db: Db, name: string, count: number): Promise<LeadCursorRow[]> {
+  const result = await sql<LeadCursorRow>`fetch ${sql.raw(String(Math.trunc(count)))} from ${sql.id(name)}`.execute(db)
+  return result.rows
+}
+
 export interface ExhibitorExportRow {
   id: number
   name: string

@@ -22,6 +22,11 @@ export interface ExportOptions {
   ttlSeconds: number
   /** A run past this many (retries, workers that died, the reconciler's requeues) fails the export. */
   maxRuns: number
+  /**
+   * Up to this many leads are read through one cursor (its first fetch joins and sorts them all,
+   * which must stay well inside the statement timeout); more are read in keyset pages.
+   */
+  cursorMaxRows: number
 }
 
 export const EXPORT_DEFAULTS: ExportOptions = {
@@ -29,7 +34,8 @@ export const EXPORT_DEFAULTS: ExportOptions = {
   chunkBytes: 1024 * 1024,
   progressEveryMs: 500,
   ttlSeconds: 24 * 3600,
-  maxRuns: 20
+  maxRuns: 20,
+  cursorMaxRows: 250_000
 }
 
 export type ExportResult = { done: string, rows: number, bytes: number } | { skipped: string } | { failed: string }
@@ -139,7 +145,8 @@ interface Table {
   sheetName: string
   timeZone: string
   columns: Column[]
-  rows: AsyncIterable<Cell[]>
+  /** Hands the rows to `write`; resolves when it is done (a cursor's transaction lasts as long). */
+  rows: (write: (rows: AsyncIterable<Cell[]>) => Promise<void>) => Promise<void>
   nameParts: string[]
 }
 
@@ -182,13 +189,36 @@ async function leadTable (db: Db, id: string, run: number, eventId: number, para
   if (!await queries.exports.reportProgress(db, id, run, 0)) throw new Superseded()
   const tick = progress(db, id, run, total, options.progressEveryMs)
   const { lead_fields: leadFields, locale } = event
-  async function * rows (): AsyncIterable<Cell[]> {
+  const cells = (exhibitor: Exhibitor, lead: queries.exports.LeadExportRow): Cell[] =>
+    [exhibitor.name, exhibitor.booth, exhibitor.internal_id, ...leadCells({ ...lead, last_changed: lead.last_upload }, leadFields, locale)]
+  async function * paged (): AsyncIterable<Cell[]> {
     for await (const [exhibitor, page] of leadPages(db, exhibitors, since, options.pageSize)) {
       for (const lead of page) {
-        yield [exhibitor.name, exhibitor.booth, exhibitor.internal_id, ...leadCells({ ...lead, last_changed: lead.last_upload }, leadFields, locale)]
+        yield cells(exhibitor, lead)
         await tick.row()
       }
     }
+  }
+  async function * cursor (trx: Db): AsyncIterable<Cell[]> {
+    const byId = new Map(exhibitors.map((e) => [e.id, e]))
+    for (;;) {
+      const page = await queries.exports.fetchLeadExportCursor(trx, 'export_leads', options.pageSize)
+      for (const lead of page) {
+        yield cells(byId.get(lead.exhibitor_id)!, lead)
+        await tick.row()
+      }
+      if (page.length < options.pageSize) return
+    }
+  }
+  const rows = async (write: (rows: AsyncIterable<Cell[]>) => Promise<void>): Promise<void> => {
+    if (total > options.cursorMaxRows) {
+      await write(paged())
+      return
+    }
+    await db.transaction().execute(async (trx) => {
+      await queries.exports.declareLeadExportCursor(trx, 'export_leads', eventId, exhibitors.map((e) => e.id), since)
+      await write(cursor(trx))
+    })
   }
   return {
     sheetName: 'Leads',
@@ -199,7 +229,7 @@ async function leadTable (db: Db, id: string, run: number, eventId: number, para
       { header: labels.internal_id, kind: 'text' },
       ...leadColumns(event.lead_fields, event.locale)
     ],
-    rows: rows(),
+    rows,
     nameParts: [event.slug, 'exhibitor', 'leads']
   }
 }
@@ -234,7 +264,7 @@ async function exhibitorTable (db: Db, id: string, run: number, eventId: number,
       column('contact_email'), column('cc_email'), column('locale'), column('tags'), column('leads', 'number'),
       column('vouchers', 'number'), column('lead_scanning')
     ],
-    rows: rows(),
+    rows: async (write) => { await write(rows()) },
     nameParts: [event.slug, 'exhibitors']
   }
 }
@@ -246,15 +276,11 @@ async function produce (db: Db, id: string, run: number, eventId: number, identi
     : await exhibitorTable(db, id, run, eventId, options)
   const format: FileFormat = params._format
   let rows = 0
-  async function * counted (): AsyncIterable<Cell[]> {
-    for await (const row of table.rows) {
-      rows++
-      yield row
-    }
-  }
   const sink = new ChunkSink(db, id, run, options.chunkBytes)
-  await writeTable(sink, { format, sheetName: table.sheetName, timeZone: table.timeZone, columns: table.columns }, counted())
-  await finished(sink)
+  await table.rows(async (cells) => {
+    rows = await writeTable(sink, { format, sheetName: table.sheetName, timeZone: table.timeZone, columns: table.columns }, cells)
+    await finished(sink)
+  })
   const name = fileName(table.nameParts, new Date(), table.timeZone, format)
   const stored = await db.transaction().execute(async (trx) => {
     await queries.exports.writeChunk(trx, id, run, sink.seq, sink.take())
