@@ -3,6 +3,7 @@ import { exporters } from './exporters.js'
 import { leadUpload } from './leadUpload.js'
 import { printTable, type Benchmark, type Row } from './table.js'
 import { workerBenchmarks } from './worker.js'
+import { webhookLatency } from './webhooks.js'
 
 // Each benchmark seeds a database of its own, measures, and drops it. Run them one at a time: the
 // machine has two cores, and a neighbour's load would skew every figure.
@@ -10,7 +11,8 @@ const benchmarks: Benchmark[] = [
   leadUpload,
   exhibitorsAdmin,
   ...workerBenchmarks,
-  exporters
+  exporters,
+  webhookLatency
 ]
 
 const only = process.argv.slice(2)

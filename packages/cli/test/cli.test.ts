@@ -126,6 +126,7 @@ t.test('command line', async (t) => {
     const created = await inject(token, 'POST', '/api/v1/organizers/acme/events/', { name: { en: 'Gamma' }, slug: 'gamma', date_from: '2026-12-01T09:00:00Z' })
     t.equal(created.statusCode, 201, 'every permission by default')
     t.equal((await inject(token, 'GET', '/api/v1/organizers/other/events/')).statusCode, 403, 'only its own organizer')
+    t.equal((await inject(token, 'GET', '/api/v1/organizers/acme/webhooks/')).statusCode, 200, 'can_change_organizer_settings by default: webhooks')
 
     const team = await db!.selectFrom('teams').selectAll().where('organizer_id', '=', organizer.id).executeTakeFirstOrThrow()
     t.equal(team.name, 'Administrators', 'the default team name')
@@ -153,7 +154,8 @@ t.test('command line', async (t) => {
       can_view_orders: true,
       can_change_orders: false,
       can_view_vouchers: true,
-      can_change_vouchers: false
+      can_change_vouchers: false,
+      can_change_organizer_settings: false
     })
   })
 

@@ -3,12 +3,14 @@ import pg from 'pg'
 import * as initial from './migrations/2026_11_28_0001_initial.js'
 import * as idempotencyLease from './migrations/2026_12_02_0001_idempotency_lease.js'
 import * as exportRuns from './migrations/2026_12_03_0002_exports.js'
+import * as webhooks from './migrations/2026_12_03_0003_webhooks.js'
 
 // Listed here rather than read from disk, so source and build run the same set.
 const migrations: Record<string, Migration> = {
   '2026_11_28_0001_initial': initial,
   '2026_12_02_0001_idempotency_lease': idempotencyLease,
-  '2026_12_03_0002_exports': exportRuns
+  '2026_12_03_0002_exports': exportRuns,
+  '2026_12_03_0003_webhooks': webhooks
 }
 
 function quoteIdent (name: string): string {

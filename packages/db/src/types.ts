@@ -49,6 +49,7 @@ export interface TeamsTable {
   can_change_orders: Generated<boolean>
   can_view_vouchers: Generated<boolean>
   can_change_vouchers: Generated<boolean>
+  can_change_organizer_settings: Generated<boolean>
 }
 
 export interface TeamEventsTable {
@@ -258,6 +259,37 @@ export interface ExportChunksTable {
   data: Buffer
 }
 
+export interface WebhooksTable {
+  id: Generated<number>
+  organizer_id: number
+  enabled: Generated<boolean>
+  target_url: string
+  all_events: Generated<boolean>
+  action_types: ColumnType<string[], string[] | undefined, string[]>
+  comment: string | null
+  secret: string
+  created_at: CreatedAt
+}
+
+export interface WebhookEventsTable {
+  webhook_id: number
+  event_id: number
+}
+
+export interface WebhookCallsTable {
+  id: Generated<number>
+  webhook_id: number
+  datetime: CreatedAt
+  action_type: string
+  notification_id: string
+  is_retry: boolean
+  execution_time: number
+  return_code: number | null
+  success: boolean
+  payload: Json<Record<string, unknown>>
+  response_body: string | null
+}
+
 export interface Database {
   organizers: OrganizersTable
   events: EventsTable
@@ -280,6 +312,9 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable
   exports: ExportsTable
   export_chunks: ExportChunksTable
+  webhooks: WebhooksTable
+  webhook_events: WebhookEventsTable
+  webhook_calls: WebhookCallsTable
 }
 
 export type Organizer = Selectable<OrganizersTable>
@@ -304,3 +339,5 @@ export type Lead = Selectable<LeadsTable>
 export type NewLead = Insertable<LeadsTable>
 export type OutboxRow = Selectable<OutboxTable>
 export type ExportRow = Selectable<ExportsTable>
+export type Webhook = Selectable<WebhooksTable>
+export type WebhookCall = Selectable<WebhookCallsTable>

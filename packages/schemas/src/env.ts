@@ -10,6 +10,12 @@ const TrustProxy = Type.String({ default: 'false', minLength: 1 })
 /** BullMQ's key prefix: producers and workers of one installation must use the same one. */
 const QueuePrefix = Type.String({ default: 'showfloor', minLength: 1, pattern: '^[A-Za-z0-9:_.-]+$' })
 
+/**
+ * `true` lets webhooks call loopback, private, link-local and multicast addresses (a development
+ * machine, a receiver on the same network); refused otherwise, at creation and at delivery.
+ */
+const WebhookAllowPrivate = Type.Boolean({ default: false })
+
 /** How every service waits for PostgreSQL and writes its log. */
 const Operations = {
   /** Longest wait for a PostgreSQL connection; past it a request answers 503. */
@@ -34,6 +40,7 @@ export const AdminApiEnv = Type.Object({
    * after a crash, a retry with the key takes it over once this has passed.
    */
   IDEMPOTENCY_LEASE_MS: Type.Integer({ minimum: 200, maximum: 600000, default: 60000 }),
+  WEBHOOK_ALLOW_PRIVATE: WebhookAllowPrivate,
   TRUST_PROXY: TrustProxy,
   LOG_LEVEL: LogLevel,
   ...Operations
@@ -83,6 +90,7 @@ export const WorkerEnv = Type.Object({
   RECONCILE_INTERVAL_MS: Type.Integer({ minimum: 1000, maximum: 3600000, default: 30000 }),
   /** How long work may lack its effect before the reconciler queues it again. */
   RECONCILE_AFTER_MS: Type.Integer({ minimum: 1000, maximum: 86400000, default: 60000 }),
+  WEBHOOK_ALLOW_PRIVATE: WebhookAllowPrivate,
   LOG_LEVEL: LogLevel,
   ...Operations
 })

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { WebhookNotification } from './webhooks.js'
 
 // The jobs that go through BullMQ (contract section 9): queue names, job names and payloads. Payloads
 // carry ids only; the worker reads everything else (addresses, codes, texts) from PostgreSQL when it
@@ -11,7 +12,11 @@ export const QUEUES = {
   /** The worker's own housekeeping, run by job schedulers. */
   maintenance: 'maintenance',
   /** Data exporter runs (contract section 12). */
-  exports: 'exports'
+  exports: 'exports',
+  /** Webhook notifications, each fanned out to the webhooks that listen for it. */
+  webhooks: 'webhooks',
+  /** One job per (webhook, notification): the signed POST, retried for up to 3 days. */
+  webhookDelivery: 'webhook-delivery'
 } as const
 export type QueueName = typeof QUEUES[keyof typeof QUEUES]
 
@@ -21,7 +26,10 @@ export const JOBS = {
   /** Deletes relayed outbox rows and expired idempotency keys. */
   prune: 'prune',
   /** One run of a data exporter; written to the outbox with its export row. */
-  exportRun: 'export.run'
+  exportRun: 'export.run',
+  /** A change that webhooks may listen for; also the outbox topic of its notification. */
+  webhookNotify: 'webhook.notify',
+  webhookDeliver: 'webhook.deliver'
 } as const
 
 /**
@@ -44,13 +52,33 @@ export type AccessCodeEmailJob = Static<typeof AccessCodeEmailJob>
 export const LeadEnrichJob = Type.Object({ lead_id: Type.Integer({ minimum: 1 }) })
 export type LeadEnrichJob = Static<typeof LeadEnrichJob>
 
+/** A notification, written to the outbox in the transaction of its change (contract section 13). */
+export const WebhookNotifyJob = WebhookNotification
+export type WebhookNotifyJob = WebhookNotification
+
+/**
+ * One delivery: the webhook and the notification (ids and slugs only; the target and the secret
+ * are read when the attempt runs, so a rotated secret or a disabled webhook takes effect at once).
+ */
+export const WebhookDeliverJob = Type.Object({ webhook_id: Type.Integer({ minimum: 1 }), notification: WebhookNotification })
+export type WebhookDeliverJob = Static<typeof WebhookDeliverJob>
+
+/** One delivery job per (webhook, notification): fanning out twice adds nothing. */
+export function webhookDeliveryJobId (webhookId: number, notificationId: string): string {
+  return `webhook-${webhookId}-${notificationId}`
+}
+
+/** The name of the worker's backoff strategy for deliveries (see the worker's webhook processors). */
+export const WEBHOOK_BACKOFF = 'webhook'
+
 /**
  * Which queue each outbox topic is relayed to (the topic becomes the job name, the payload the job
  * data). A relay leaves rows of topics it does not know pending, for a newer worker to relay.
  */
 export const OUTBOX_TOPICS: Readonly<Record<string, QueueName>> = {
   [JOBS.leadEnrich]: QUEUES.leadEnrichment,
-  [JOBS.exportRun]: QUEUES.exports
+  [JOBS.exportRun]: QUEUES.exports,
+  [JOBS.webhookNotify]: QUEUES.webhooks
 }
 
 /** The BullMQ job id of an outbox row: adding a row twice (a relay crashed before marking it) is a no-op. */
@@ -71,7 +99,8 @@ interface KeepJobs { age: number, count: number }
 /** The subset of BullMQ's job options used here, typed without depending on BullMQ. */
 export interface JobOptions {
   attempts: number
-  backoff: { type: 'exponential', delay: number }
+  /** `WEBHOOK_BACKOFF`: the delays come from the worker's own strategy. */
+  backoff: { type: 'exponential', delay: number } | { type: typeof WEBHOOK_BACKOFF }
   removeOnComplete: KeepJobs
   removeOnFail: KeepJobs
 }
@@ -111,6 +140,21 @@ export const JOB_OPTIONS: Readonly<Record<QueueName, JobOptions>> = {
     backoff: { type: 'exponential', delay: 2000 },
     removeOnComplete: { age: DAY, count: 1000 },
     removeOnFail: { age: 14 * DAY, count: 1000 }
+  },
+  // The fan-out only reads PostgreSQL and adds jobs: the lead queue's patience.
+  [QUEUES.webhooks]: {
+    attempts: 10,
+    backoff: { type: 'exponential', delay: 1000 },
+    removeOnComplete: { age: 3600, count: 10000 },
+    removeOnFail: { age: 14 * DAY, count: 100000 }
+  },
+  // About 5 s, doubling, at most an hour apart: some 80 attempts in 3 days. The processor gives up
+  // when the next attempt would come after 3 days, well before this count runs out.
+  [QUEUES.webhookDelivery]: {
+    attempts: 1000,
+    backoff: { type: WEBHOOK_BACKOFF },
+    removeOnComplete: { age: 3600, count: 10000 },
+    removeOnFail: { age: 14 * DAY, count: 100000 }
   }
 }
 

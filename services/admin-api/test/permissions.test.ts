@@ -73,7 +73,14 @@ const EXPECTED: Record<string, Permission[]> = {
   'POST exhibitors/:id/send_access_code/': ['can_change_event_settings'],
   'GET exporters/': ['can_view_orders'],
   'POST exporters/:identifier/run/': ['can_view_orders'],
-  'GET exporters/:identifier/download/:export/:key/': ['can_view_orders']
+  'GET exporters/:identifier/download/:export/:key/': ['can_view_orders'],
+  'GET webhooks/': ['can_change_organizer_settings'],
+  'POST webhooks/': ['can_change_organizer_settings'],
+  'GET webhooks/:id/': ['can_change_organizer_settings'],
+  'PATCH webhooks/:id/': ['can_change_organizer_settings'],
+  'DELETE webhooks/:id/': ['can_change_organizer_settings'],
+  'POST webhooks/:id/rotate_secret/': ['can_change_organizer_settings'],
+  'GET webhooks/:id/calls/': ['can_change_organizer_settings']
 }
 
 t.test('each route declares the flag the contract gives it', async (t) => {

@@ -4,6 +4,7 @@ import type { AppApiEnv } from '@showfloor/schemas'
 import { dbPlugin, dbTimeouts, errorHandler, health, httpServerOptions } from '@showfloor/http'
 import { openapi } from './plugins/openapi.js'
 import { redisPlugin } from './plugins/redis.js'
+import { uploadMetrics } from './plugins/uploadMetrics.js'
 import { routes } from './routes/index.js'
 
 declare module 'fastify' {
@@ -19,6 +20,7 @@ export async function buildApp (config: AppApiEnv): Promise<FastifyInstance> {
   await app.register(errorHandler)
   await app.register(dbPlugin, { databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'showfloor-app-api', ...dbTimeouts(config) })
   await app.register(health, { service: 'app-api' })
+  await app.register(uploadMetrics)
   await app.register(redisPlugin, { url: config.REDIS_URL, commandTimeoutMs: config.AUTH_LIMITER_TIMEOUT_MS })
   await app.register(openapi)
   await app.register(routes, { prefix: '/exhibitors/api/v1', redisPrefix: config.REDIS_PREFIX })

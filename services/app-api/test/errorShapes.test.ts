@@ -1,23 +1,10 @@
 import t from 'tap'
-import { connect } from 'node:net'
+import { rawHttp as raw } from '@showfloor/db/testing'
 import { show, upload } from './helper.js'
 
 const NUL = 'Null characters are not allowed.'
 const NOT_FOUND = { detail: 'Not found.' }
 const api = '/exhibitors/api/v1'
-
-/** Sends raw bytes to a listening app and returns its answer's status and body. */
-async function raw (port: number, request: string): Promise<{ status: number, body: unknown }> {
-  const answer = await new Promise<string>((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(request))
-    let text = ''
-    socket.on('data', (chunk) => { text += chunk.toString() })
-    socket.on('close', () => resolve(text))
-    socket.on('error', reject)
-  })
-  const [head, body] = answer.split('\r\n\r\n')
-  return { status: Number(head.split(' ')[1]), body: JSON.parse(body) }
-}
 
 t.test('error shapes at the edge of the App API', async (t) => {
   const s = await show(t)

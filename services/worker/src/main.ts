@@ -2,6 +2,7 @@ import { WorkerEnv } from '@showfloor/schemas'
 import { loadConfig, serve } from '@showfloor/http'
 import { RedisOutageLog, closeRedis, connectRedis, createRedis } from '@showfloor/queue'
 import { buildHealthApp } from './health.js'
+import { registerWorkerMetrics } from './metrics.js'
 import { startWorkers, type Closable } from './workers.js'
 
 const config = loadConfig(WorkerEnv)
@@ -28,9 +29,12 @@ const running = startWorkers({
     appUrl: config.PUBLIC_APP_URL ?? 'http://localhost:8002',
     sendTimeoutMs: config.MAIL_SEND_TIMEOUT_MS
   },
-  reconciler: { intervalMs: config.RECONCILE_INTERVAL_MS, afterMs: config.RECONCILE_AFTER_MS }
+  reconciler: { intervalMs: config.RECONCILE_INTERVAL_MS, afterMs: config.RECONCILE_AFTER_MS },
+  webhooks: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE },
+  metrics: app.metrics
 })
 closables.push(...running.closables)
+closables.push(registerWorkerMetrics(app, { redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, outage, workers: running.workers }))
 
 // Runs before the db pool closes (onClose hooks run in reverse order of registration), so
 // processors finish their current job while PostgreSQL is still there.

@@ -1,7 +1,8 @@
-import { Worker, type Processor } from 'bullmq'
+import { Worker, type Processor, type WorkerOptions } from 'bullmq'
+import { Histogram, type Registry } from 'prom-client'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '@showfloor/db'
-import { RedisOutageLog, closeProducers, closeRedis, createProducerRedis, createProducers, createRedis } from '@showfloor/queue'
+import { RedisOutageLog, closeProducers, closeRedis, createProducerRedis, createProducers, createQueue, createRedis } from '@showfloor/queue'
 import { QUEUES, type QueueName } from '@showfloor/schemas'
 import { createMailer } from './mail/mailer.js'
 import { OutboxRelay, type OutboxRelayOptions } from './outboxRelay.js'
@@ -10,6 +11,10 @@ import { leadEnrichmentProcessor } from './processors/leadEnrichment.js'
 import { exportProcessor, type ExportOptions } from './processors/export.js'
 import { PRUNE_DEFAULTS, pruneProcessor, type PruneOptions } from './processors/prune.js'
 import { Reconciler, type ReconcilerOptions } from './reconciler.js'
+import {
+  WEBHOOK_DEFAULTS, createDeliveryAgents, webhookBackoff, webhookDeliveryProcessor, type WebhookDeliveryOptions
+} from './processors/webhookDelivery.js'
+import { webhookFanOutProcessor } from './processors/webhookFanOut.js'
 
 /** Something the worker started and must stop on shutdown. */
 export interface Closable {
@@ -42,6 +47,10 @@ export interface WorkersOptions {
   prune?: Partial<PruneOptions>
   /** Data exporter runs: page and chunk sizes, how long files are kept. */
   exports?: Partial<ExportOptions>
+  /** Webhook deliveries: timeouts, retry delays, private targets (WEBHOOK_ALLOW_PRIVATE). */
+  webhooks?: Partial<WebhookDeliveryOptions>
+  /** The process's metrics registry (the health app's), for the webhook delivery lag. */
+  metrics?: Registry
 }
 
 export interface RunningWorkers {
@@ -69,11 +78,25 @@ export function startWorkers (options: WorkersOptions): RunningWorkers {
   const redis = outage.watch(createRedis(options.redisUrl, { lazyConnect: false }))
   closables.push({ name: 'worker redis', close: async () => { await closeRedis(redis) } })
 
+  // The fan-out adds delivery jobs on the workers' connection: while Redis is away it waits, as its job does.
+  const deliveries = createQueue(QUEUES.webhookDelivery, redis, prefix, outage)
+  closables.push({ name: 'webhook delivery producer', close: async () => { await deliveries.close() } })
+  const webhooks = { ...WEBHOOK_DEFAULTS, ...options.webhooks }
+  const agents = createDeliveryAgents(webhooks.concurrency)
+  closables.push({ name: 'webhook connections', close: async () => { agents.http.destroy(); agents.https.destroy() } })
+  const lag = options.metrics && new Histogram({
+    name: 'showfloor_webhook_delivery_lag_seconds',
+    help: 'Time from the change that caused a webhook notification to its successful delivery',
+    buckets: [0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300, 3600, 86400],
+    registers: [options.metrics]
+  })
+
   const mailer = createMailer({ smtpUrl: options.mail.smtpUrl, mailDir: options.mail.mailDir, timeoutMs: options.mail.sendTimeoutMs, log })
   closables.push({ name: 'mailer', close: mailer.close })
 
-  const start = (queue: QueueName, processor: Processor, concurrency: number): Worker => {
+  const start = (queue: QueueName, processor: Processor, concurrency: number, extra: Partial<WorkerOptions> = {}): Worker => {
     const worker = new Worker(queue, processor, {
+      ...extra,
       connection: redis,
       prefix,
       concurrency: options.concurrency?.[queue] ?? concurrency,
@@ -107,6 +130,10 @@ export function startWorkers (options: WorkersOptions): RunningWorkers {
     }), 8),
     [QUEUES.leadEnrichment]: start(QUEUES.leadEnrichment, leadEnrichmentProcessor(db), 16),
     [QUEUES.maintenance]: start(QUEUES.maintenance, pruneProcessor(db, prune), 1),
+    [QUEUES.webhooks]: start(QUEUES.webhooks, webhookFanOutProcessor(db, deliveries), 16),
+    [QUEUES.webhookDelivery]: start(QUEUES.webhookDelivery, webhookDeliveryProcessor(db, log, webhooks, lag, agents), webhooks.concurrency, {
+      settings: { backoffStrategy: webhookBackoff(webhooks) }
+    }),
     // One export at a time per process: each keeps a core busy while it writes its file.
     [QUEUES.exports]: start(QUEUES.exports, exportProcessor(db, log, options.exports), 1)
   }

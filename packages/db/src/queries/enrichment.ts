@@ -1,6 +1,6 @@
 import type { Db } from '../database.js'
 import { sql } from 'kysely'
-import { prepared, runTogether } from '../prepared.js'
+import { prepared, runTogether, type BoundStatement } from '../prepared.js'
 import type { AttendeeField } from '@showfloor/schemas'
 
 // A named (prepared) statement: a backlog of thousands of jobs runs it once per lead, and planning
@@ -13,7 +13,7 @@ const leadSource = prepared('showfloor_lead_source', (db, p: { leadId: number })
   .innerJoin('events as e', 'e.id', 'p.event_id')
   .leftJoin('exhibitor_settings as s', 's.event_id', 'p.event_id')
   .select((eb) => [
-    'l.id', 'l.exhibitor_id',
+    'l.id', 'l.exhibitor_id', 'l.enriched_at',
     'p.attendee_name_parts', 'p.attendee_name', 'p.attendee_email', 'p.company', 'p.street', 'p.zipcode', 'p.city',
     'p.country', 'p.answers', 'o.code as order_code', 'o.email as order_email', 'i.name as item_name',
     // The event's locale: the admin leads endpoint shows labels in it.
@@ -59,11 +59,13 @@ const recount = prepared('showfloor_recount_leads', (db, p: { exhibitorId: numbe
  * `runTogether`.) False when the lead was deleted meanwhile; the count is still brought up to
  * date then.
  */
-export async function storeEnrichment (db: Db, leadId: number, exhibitorId: number, data: AttendeeField[]): Promise<boolean> {
+export async function storeEnrichment (db: Db, leadId: number, exhibitorId: number, data: AttendeeField[], also: BoundStatement[] = []): Promise<boolean> {
   const [stored] = await runTogether(db, [
     storeData.bind({ leadId, data: JSON.stringify(data) }),
     lockExhibitor.bind({ exhibitorId }),
-    recount.bind({ exhibitorId })
+    recount.bind({ exhibitorId }),
+    // Statements of the same transaction (the lead's webhook notification).
+    ...also
   ])
   return stored === 1
 }

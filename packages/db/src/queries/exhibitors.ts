@@ -90,9 +90,10 @@ export async function replaceTags (db: Db, exhibitorId: number, tagIds: readonly
 }
 
 /**
- * Deletes the exhibitor. Its leads, voucher links, tag links and access codes go with it by
+ * Deletes the exhibitor (false when it was gone already). Its leads, voucher links, tag links and access codes go with it by
  * cascade in the same statement, so the codes stop working at once; the vouchers stay.
  */
-export async function deleteExhibitor (db: Db, id: number): Promise<void> {
-  await db.deleteFrom('exhibitors').where('id', '=', id).execute()
+export async function deleteExhibitor (db: Db, id: number): Promise<boolean> {
+  const result = await db.deleteFrom('exhibitors').where('id', '=', id).executeTakeFirst()
+  return Number(result.numDeletedRows) > 0
 }

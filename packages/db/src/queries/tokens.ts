@@ -10,7 +10,8 @@ export const TEAM_PERMISSIONS = [
   'can_view_orders',
   'can_change_orders',
   'can_view_vouchers',
-  'can_change_vouchers'
+  'can_change_vouchers',
+  'can_change_organizer_settings'
 ] as const
 export type TeamPermission = typeof TEAM_PERMISSIONS[number]
 

@@ -1,4 +1,4 @@
-import { queries, type Db, type Event, type ExhibitorUpdate } from '@showfloor/db'
+import { isUniqueViolation, queries, type Db, type Event, type ExhibitorUpdate } from '@showfloor/db'
 import { displayName, type ExhibitorPatch, type ExhibitorWrite } from '@showfloor/schemas'
 import { invalid } from '@showfloor/http'
 
@@ -92,15 +92,43 @@ async function columnsFrom (db: Db, event: Event, body: ExhibitorPatch, full: bo
 /** POST: fields not sent take their defaults. */
 export async function createExhibitor (db: Db, event: Event, body: ExhibitorWrite): Promise<ExhibitorWithTags> {
   const { values, tagIds } = await columnsFrom(db, event, body, true)
-  return await queries.exhibitors.createExhibitor(db, { ...values, name: values.name!, event_id: event.id }, tagIds ?? [])
+  // With its webhook notification, in one transaction. A collision of the generated access codes
+  // aborts the transaction (its retry inside the query then fails too): the whole goes again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction().execute(async (trx) => {
+        const created = await queries.exhibitors.createExhibitor(trx, { ...values, name: values.name!, event_id: event.id }, tagIds ?? [])
+        await queries.webhooks.insertNotification(trx, event.id, 'showfloor.exhibitor.created', { exhibitor: created.id })
+        return created
+      })
+    } catch (err) {
+      const aborted = (err as { code?: string }).code === '25P02'
+      if (attempt < 20 && (aborted || isUniqueViolation(err))) continue
+      throw err
+    }
+  }
 }
 
 /** PUT (`replace`: fields not sent are reset to their defaults) and PATCH, in one transaction. */
 export async function updateExhibitor (db: Db, event: Event, exhibitor: ExhibitorWithTags, body: ExhibitorPatch, replace: boolean): Promise<ExhibitorWithTags> {
   const { values, tagIds } = await columnsFrom(db, event, body, replace)
   await db.transaction().execute(async (trx) => {
+    // The stored state before and after: a request that changes nothing notifies no webhook.
+    const before = await queries.webhooks.exhibitorState(trx, exhibitor.id, true)
     await queries.exhibitors.updateExhibitor(trx, exhibitor.id, values)
     if (tagIds !== undefined) await queries.exhibitors.replaceTags(trx, exhibitor.id, tagIds)
+    if (before !== await queries.webhooks.exhibitorState(trx, exhibitor.id, false)) {
+      await queries.webhooks.insertNotification(trx, event.id, 'showfloor.exhibitor.changed', { exhibitor: exhibitor.id })
+    }
   })
   return (await queries.exhibitors.findExhibitor(db, exhibitor.event_id, exhibitor.id))!
+}
+
+/** DELETE, with its webhook notification in the same transaction. */
+export async function deleteExhibitor (db: Db, event: Event, exhibitorId: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    if (await queries.exhibitors.deleteExhibitor(trx, exhibitorId)) {
+      await queries.webhooks.insertNotification(trx, event.id, 'showfloor.exhibitor.deleted', { exhibitor: exhibitorId })
+    }
+  })
 }

@@ -302,7 +302,11 @@ export async function createOrder (db: Db, event: Event, body: OrderCreate): Pro
   const input = readOrder(body, event)
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction().execute(async (trx) => await insertOrder(trx, input))
+      return await db.transaction().execute(async (trx) => {
+        const order = await insertOrder(trx, input)
+        await queries.webhooks.insertNotification(trx, event.id, 'pretix.event.order.placed', { code: order.code })
+        return order
+      })
     } catch (err) {
       if (err instanceof Rejected) throw invalid(err.errors)
       if (attempt < 5 && RANDOM_CODE_CONSTRAINTS.some((c) => isUniqueViolation(err, c))) continue
@@ -318,6 +322,7 @@ export async function cancelOrder (db: Db, eventId: number, code: string): Promi
   const canceled = await db.transaction().execute(async (trx) => {
     const order = await queries.orders.markCanceled(trx, found.id)
     if (!order) return undefined
+    await queries.webhooks.insertNotification(trx, eventId, 'pretix.event.order.canceled', { code: order.code })
     for (const { voucherId, n } of await queries.orders.voucherUses(trx, order.id)) {
       await queries.orders.releaseRedemptions(trx, voucherId, n)
     }

@@ -7,7 +7,7 @@ import {
   type ExhibitorBody, type ExhibitorLeadBody
 } from '@showfloor/schemas'
 import { notFound, paginate, readPage } from '@showfloor/http'
-import { createExhibitor, updateExhibitor } from '../domain/exhibitors.js'
+import { createExhibitor, deleteExhibitor, updateExhibitor } from '../domain/exhibitors.js'
 import type { Permission } from '../plugins/auth.js'
 import { exhibitorVouchers } from './exhibitors/vouchers.js'
 
@@ -109,7 +109,7 @@ export const exhibitors: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, summary: 'Delete an exhibitor with its leads and voucher links (the vouchers stay)', params: ExhibitorParams, response: { 204: Type.Null(), ...errorResponses } }
   }, async (request, reply) => {
     const exhibitor = await load(request.event.id, request.params.id)
-    await queries.exhibitors.deleteExhibitor(app.db, exhibitor.id)
+    await deleteExhibitor(app.db, request.event, exhibitor.id)
     return await reply.code(204).send(null)
   })
 

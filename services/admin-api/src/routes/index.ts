@@ -8,6 +8,7 @@ import { exhibitorTags } from './exhibitorTags.js'
 import { exhibitors } from './exhibitors.js'
 import { sendAccessCode } from './sendAccessCode.js'
 import { exporters } from './exporters.js'
+import { webhooks } from './webhooks.js'
 
 /** Every admin resource, each a plugin with its own prefix below /api/v1. */
 export async function routes (app: FastifyInstance): Promise<void> {
@@ -20,4 +21,5 @@ export async function routes (app: FastifyInstance): Promise<void> {
   await app.register(exhibitors, { prefix: '/organizers/:organizer/events/:event/exhibitors' })
   await app.register(sendAccessCode, { prefix: '/organizers/:organizer/events/:event/exhibitors' })
   await app.register(exporters, { prefix: '/organizers/:organizer/events/:event/exporters' })
+  await app.register(webhooks, { prefix: '/organizers/:organizer/webhooks' })
 }

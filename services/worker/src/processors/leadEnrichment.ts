@@ -16,7 +16,8 @@ export function leadEnrichmentProcessor (db: Db) {
     const source = await queries.enrichment.loadLeadSource(db, leadId)
     if (!source) return { skipped: 'lead deleted' }
     const data = attendeeFields(source, source.lead_fields, source.locale)
-    const stored = await queries.enrichment.storeEnrichment(db, leadId, source.exhibitor_id, data)
+    const notify = queries.webhooks.insertLeadNotifications.bind([{ lead_id: leadId, exhibitor_id: source.exhibitor_id, created: source.enriched_at === null }])
+    const stored = await queries.enrichment.storeEnrichment(db, leadId, source.exhibitor_id, data, [notify])
     return stored ? { enriched: leadId, fields: data.length } : { skipped: 'lead deleted' }
   }
 }

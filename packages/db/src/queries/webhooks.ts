@@ -1,0 +1,245 @@
+import { CompiledQuery, sql, type ExpressionBuilder } from 'kysely'
+import { JOBS, LEAD_ACTION_TYPES, type WebhookActionType } from '@showfloor/schemas'
+import type { Db } from '../database.js'
+import type { BoundStatement } from '../prepared.js'
+import type { Database, Webhook, WebhookCall } from '../types.js'
+
+// Webhooks (contract section 13): the resource, the notifications that changes write to the outbox,
+// and what the worker reads and records when it delivers them.
+
+/** A webhook with the slugs of the events it is limited to, as the API shows it. */
+export type WebhookWithEvents = Webhook & { limit_events: string[] }
+
+function withEvents (db: Db) {
+  return db.selectFrom('webhooks').selectAll('webhooks').select((eb) => [
+    sql<string[]>`coalesce((${eb.selectFrom('webhook_events')
+      .innerJoin('events', 'events.id', 'webhook_events.event_id')
+      .select(sql`json_agg(events.slug order by events.slug)`.as('slugs'))
+      .whereRef('webhook_events.webhook_id', '=', 'webhooks.id')}), '[]'::json)`.as('limit_events')
+  ])
+}
+
+export async function countWebhooks (db: Db, organizerId: number): Promise<number> {
+  const row = await db.selectFrom('webhooks').select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('organizer_id', '=', organizerId).executeTakeFirstOrThrow()
+  return Number(row.count)
+}
+
+export async function listWebhooks (db: Db, organizerId: number, limit: number, offset: number): Promise<WebhookWithEvents[]> {
+  return await withEvents(db).where('webhooks.organizer_id', '=', organizerId)
+    .orderBy('webhooks.id').limit(limit).offset(offset).execute()
+}
+
+export async function findWebhook (db: Db, organizerId: number, id: number): Promise<WebhookWithEvents | undefined> {
+  return await withEvents(db).where('webhooks.organizer_id', '=', organizerId).where('webhooks.id', '=', id).executeTakeFirst()
+}
+
+/** The organizer's events with these slugs (for resolving `limit_events`). */
+export async function findEventsBySlug (db: Db, organizerId: number, slugs: readonly string[]): Promise<Array<{ id: number, slug: string }>> {
+  if (slugs.length === 0) return []
+  return await db.selectFrom('events').select(['id', 'slug'])
+    .where('organizer_id', '=', organizerId).where('slug', 'in', [...new Set(slugs)]).execute()
+}
+
+export interface WebhookValues {
+  enabled?: boolean
+  target_url?: string
+  all_events?: boolean
+  action_types?: string[]
+  comment?: string | null
+}
+
+/** Creates the webhook with its event links in one statement. */
+export async function createWebhook (db: Db, organizerId: number, values: WebhookValues & { target_url: string, secret: string }, eventIds: readonly number[]): Promise<WebhookWithEvents> {
+  const row = await db
+    .with('w', (qb) => qb.insertInto('webhooks').values({ ...values, organizer_id: organizerId }).returning('id'))
+    .with('l', (qb) => qb.insertInto('webhook_events').columns(['webhook_id', 'event_id'])
+      .expression(sql`select w.id, e.event_id from w, unnest(${[...new Set(eventIds)]}::int[]) as e(event_id)`))
+    .selectFrom('w').select('id')
+    .executeTakeFirstOrThrow()
+  return (await findWebhook(db, organizerId, row.id))!
+}
+
+/** Changes the given columns and, when given, the event links (several statements: run it in a transaction). */
+export async function updateWebhook (db: Db, id: number, values: WebhookValues, eventIds: readonly number[] | undefined): Promise<void> {
+  if (Object.keys(values).length > 0) await db.updateTable('webhooks').set(values).where('id', '=', id).execute()
+  if (eventIds === undefined) return
+  await db.deleteFrom('webhook_events').where('webhook_id', '=', id).execute()
+  const unique = [...new Set(eventIds)]
+  if (unique.length > 0) await db.insertInto('webhook_events').values(unique.map((eventId) => ({ webhook_id: id, event_id: eventId }))).execute()
+}
+
+/** Deletes the webhook with its event links and call log; false when there was none. */
+export async function deleteWebhook (db: Db, organizerId: number, id: number): Promise<boolean> {
+  const result = await db.deleteFrom('webhooks').where('organizer_id', '=', organizerId).where('id', '=', id).executeTakeFirst()
+  return Number(result.numDeletedRows) > 0
+}
+
+/** Replaces the signing secret; false when there is no such webhook. */
+export async function rotateSecret (db: Db, organizerId: number, id: number, secret: string): Promise<boolean> {
+  const result = await db.updateTable('webhooks').set({ secret }).where('organizer_id', '=', organizerId).where('id', '=', id).executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
+}
+
+const CALL_RETENTION = sql<Date>`now() - interval '30 days'`
+
+export async function countCalls (db: Db, webhookId: number): Promise<number> {
+  const row = await db.selectFrom('webhook_calls').select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('webhook_id', '=', webhookId).where('datetime', '>', CALL_RETENTION).executeTakeFirstOrThrow()
+  return Number(row.count)
+}
+
+/** The webhook's delivery attempts of the last 30 days, newest first. */
+export async function listCalls (db: Db, webhookId: number, limit: number, offset: number): Promise<WebhookCall[]> {
+  return await db.selectFrom('webhook_calls').selectAll()
+    .where('webhook_id', '=', webhookId).where('datetime', '>', CALL_RETENTION)
+    .orderBy('id', 'desc').limit(limit).offset(offset).execute()
+}
+
+/** Whether an enabled webhook of the event's organizer listens for `action` on the event `eventRef`. */
+function listening (eb: ExpressionBuilder<Database & { e: Database['events'] }, 'e'>, action: string) {
+  return eb.exists(eb.selectFrom('webhooks as w').select('w.id')
+    .whereRef('w.organizer_id', '=', 'e.organizer_id')
+    .where('w.enabled', '=', true)
+    .where(sql<boolean>`${action}::text = any(w.action_types)`)
+    .where((w) => w.or([
+      w('w.all_events', '=', true),
+      w.exists(w.selectFrom('webhook_events as we').select('we.event_id').whereRef('we.webhook_id', '=', 'w.id').whereRef('we.event_id', '=', 'e.id'))
+    ])))
+}
+
+/**
+ * Writes the notification of a change to the outbox, in the caller's transaction, and only when an
+ * enabled webhook listens for it: with no webhook, a change costs one indexed look-up more. `ids`
+ * are the action's fields of the body (`code`; `exhibitor`). Returns whether a row was written.
+ */
+export async function insertNotification (db: Db, eventId: number, action: WebhookActionType, ids: Record<string, string | number>): Promise<boolean> {
+  const result = await db.insertInto('outbox').columns(['topic', 'payload'])
+    .expression(db.selectFrom('events as e')
+      .innerJoin('organizers as o', 'o.id', 'e.organizer_id')
+      .select([
+        sql.lit(JOBS.webhookNotify).as('topic'),
+        sql<string>`jsonb_build_object('id', gen_random_uuid(), 'organizer', o.slug, 'event', e.slug, 'action', ${action}::text, 'created_at', now()) || ${JSON.stringify(ids)}::jsonb`.as('payload')
+      ])
+      .where('e.id', '=', eventId)
+      .where((eb) => listening(eb, action)))
+    .executeTakeFirst()
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0
+}
+
+/** A lead whose enrichment was stored; `created` when it was enriched for the first time. */
+export interface EnrichedLead { lead_id: number, exhibitor_id: number, created: boolean }
+
+const LEAD_NOTIFICATIONS: Omit<BoundStatement, 'values'> = {
+  name: 'showfloor_lead_notifications',
+  // The first condition is uncorrelated: PostgreSQL checks it once, before touching any lead, so
+  // with no lead webhook anywhere the statement costs one look-up in a small table.
+  text: `insert into outbox (topic, payload)
+select '${JOBS.webhookNotify}', jsonb_build_object(
+  'id', gen_random_uuid(), 'organizer', o.slug, 'event', e.slug, 'action', a.action, 'created_at', now(),
+  'exhibitor', x.exhibitor_id, 'attendee_order', ord.code, 'attendee_positionid', p.positionid)
+from jsonb_to_recordset($1::jsonb) as x(lead_id bigint, exhibitor_id integer, created boolean)
+cross join lateral (select case when x.created then '${LEAD_ACTION_TYPES[0]}' else '${LEAD_ACTION_TYPES[1]}' end as action) as a
+join leads l on l.id = x.lead_id
+join order_positions p on p.id = l.position_id
+join orders ord on ord.id = p.order_id
+join exhibitors ex on ex.id = x.exhibitor_id
+join events e on e.id = ex.event_id
+join organizers o on o.id = e.organizer_id
+where exists (select 1 from webhooks w where w.enabled and w.action_types && '{${LEAD_ACTION_TYPES.join(',')}}'::text[])
+  and exists (select 1 from webhooks w where w.organizer_id = e.organizer_id and w.enabled and a.action = any(w.action_types)
+    and (w.all_events or exists (select 1 from webhook_events we where we.webhook_id = w.id and we.event_id = e.id)))
+order by x.lead_id`
+}
+
+/**
+ * Writes the `showfloor.lead.created` / `.updated` notifications of leads whose enrichment is
+ * stored in the same transaction: one statement for any number of leads, writing nothing unless an
+ * enabled webhook of the lead's organizer listens for that action on its event. Run it with a
+ * transaction (or `bind` it into a batch run by `runTogether`); a lead deleted meanwhile is skipped.
+ */
+export const insertLeadNotifications = Object.assign(
+  async (db: Db, leads: readonly EnrichedLead[]): Promise<number> => {
+    if (leads.length === 0) return 0
+    const result = await db.executeQuery(CompiledQuery.raw(LEAD_NOTIFICATIONS.text, [JSON.stringify(leads)]))
+    return Number(result.numAffectedRows ?? 0)
+  },
+  {
+    bind: (leads: readonly EnrichedLead[]): BoundStatement => ({ ...LEAD_NOTIFICATIONS, values: [JSON.stringify(leads)] })
+  }
+)
+
+/**
+ * The exhibitor's stored state (its columns and tag ids) as one canonical text, locked when
+ * `lock`: compared before and after an update, it tells whether the update changed anything.
+ */
+export async function exhibitorState (db: Db, exhibitorId: number, lock: boolean): Promise<string | undefined> {
+  let query = db.selectFrom('exhibitors as x')
+    .select(sql<string>`(to_jsonb(x) - 'lead_count') || jsonb_build_object('tags', array(select tag_id from exhibitor_tag_links t where t.exhibitor_id = x.id order by tag_id))`.as('state'))
+    .where('x.id', '=', exhibitorId)
+  if (lock) query = query.forUpdate()
+  const row = await query.executeTakeFirst()
+  return row === undefined ? undefined : JSON.stringify(row.state)
+}
+
+/** The enabled webhooks that listen for the action on the event (organizer and event by slug). */
+export async function matchingWebhooks (db: Db, organizer: string, event: string, action: string): Promise<number[]> {
+  const rows = await db.selectFrom('webhooks as w')
+    .innerJoin('organizers as o', 'o.id', 'w.organizer_id')
+    .select('w.id')
+    .where('o.slug', '=', organizer)
+    .where('w.enabled', '=', true)
+    .where(sql<boolean>`${action}::text = any(w.action_types)`)
+    .where((eb) => eb.or([
+      eb('w.all_events', '=', true),
+      eb.exists(eb.selectFrom('webhook_events as we')
+        .innerJoin('events as e', 'e.id', 'we.event_id')
+        .select('we.event_id')
+        .whereRef('we.webhook_id', '=', 'w.id')
+        .whereRef('e.organizer_id', '=', 'w.organizer_id')
+        .where('e.slug', '=', event))
+    ]))
+    .orderBy('w.id')
+    .execute()
+  return rows.map((row) => row.id)
+}
+
+/** What one delivery attempt reads: undefined when the webhook is gone. */
+export async function deliveryTarget (db: Db, id: number): Promise<Pick<Webhook, 'id' | 'enabled' | 'target_url' | 'secret'> | undefined> {
+  return await db.selectFrom('webhooks').select(['id', 'enabled', 'target_url', 'secret']).where('id', '=', id).executeTakeFirst()
+}
+
+export interface CallRecord {
+  webhook_id: number
+  action_type: string
+  notification_id: string
+  is_retry: boolean
+  execution_time: number
+  return_code: number | null
+  success: boolean
+  payload: Record<string, unknown>
+  response_body: string | null
+}
+
+/** Logs one delivery attempt; when `disable` (the receiver answered 410), disables the webhook with it. */
+export async function recordCall (db: Db, call: CallRecord, disable = false): Promise<void> {
+  const insert = db.insertInto('webhook_calls').values({ ...call, payload: JSON.stringify(call.payload) })
+  if (!disable) {
+    await insert.execute()
+    return
+  }
+  await db.with('d', (qb) => qb.updateTable('webhooks').set({ enabled: false }).where('id', '=', call.webhook_id))
+    .insertInto('webhook_calls').values({ ...call, payload: JSON.stringify(call.payload) })
+    .execute()
+}
+
+/** Deletes up to `limit` calls older than `retentionSeconds`, oldest first; returns how many went. */
+export async function pruneCalls (db: Db, retentionSeconds: number, limit = 5000): Promise<number> {
+  const result = await db.deleteFrom('webhook_calls')
+    .where('id', 'in', (eb) => eb.selectFrom('webhook_calls').select('id')
+      .where('datetime', '<', sql<Date>`now() - make_interval(secs => ${retentionSeconds})`)
+      .orderBy('datetime')
+      .limit(limit))
+    .executeTakeFirst()
+  return Number(result.numDeletedRows)
+}

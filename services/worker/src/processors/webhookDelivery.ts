@@ -1,0 +1,190 @@
+import { createHmac } from 'node:crypto'
+import http from 'node:http'
+import https from 'node:https'
+import { isIP } from 'node:net'
+import { UnrecoverableError, type Job } from 'bullmq'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Histogram } from 'prom-client'
+import { queries, type Db } from '@showfloor/db'
+import { WebhookDeliverJob, parseJob, webhookPayload } from '@showfloor/schemas'
+import { TargetRefused, isPublicAddress, publicOnlyLookup, targetHost, targetUrlProblem } from '@showfloor/http'
+
+export interface WebhookDeliveryOptions {
+  /** The longest one attempt may take, connection to last byte read (10 s). */
+  timeoutMs: number
+  /** The delay before the first retry; each further one doubles (about 5 s). */
+  firstRetryMs: number
+  /** The longest delay between two attempts (an hour). */
+  maxRetryMs: number
+  /** How long after its change a notification is still tried (3 days); then it is given up. */
+  maxAgeMs: number
+  /** Whether targets on loopback, private, link-local or multicast addresses may be called. */
+  allowPrivate: boolean
+  /** Parallel deliveries per worker process: a slow receiver holds one slot, not the queue. */
+  concurrency: number
+}
+
+export const WEBHOOK_DEFAULTS: WebhookDeliveryOptions = {
+  timeoutMs: 10_000,
+  firstRetryMs: 5000,
+  maxRetryMs: 3600_000,
+  maxAgeMs: 3 * 24 * 3600_000,
+  allowPrivate: false,
+  concurrency: 50
+}
+
+/** The pause after the `failures`-th failed attempt: first, doubled each time, capped (BullMQ's backoffStrategy). */
+export function webhookBackoff (options: Pick<WebhookDeliveryOptions, 'firstRetryMs' | 'maxRetryMs'>) {
+  return (failures: number): number => Math.min(options.firstRetryMs * 2 ** Math.max(0, Math.min(failures - 1, 40)), options.maxRetryMs)
+}
+
+/** The Standard Webhooks signature: `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` keyed with the secret's bytes. */
+export function signWebhook (secret: string, id: string, timestamp: number, body: string): string {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64')
+  return 'v1,' + createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')
+}
+
+export interface Attempt {
+  /** null when no answer came (refused, unreachable, timed out). */
+  status: number | null
+  body: string | null
+  error?: string
+  seconds: number
+}
+
+const MAX_RESPONSE_CHARS = 1024
+
+/** Keep-alive connections for deliveries, per scheme: a receiver's next notification reuses its connection. */
+export interface DeliveryAgents { http: http.Agent, https: https.Agent }
+
+export function createDeliveryAgents (maxSockets: number): DeliveryAgents {
+  return { http: new http.Agent({ keepAlive: true, maxSockets }), https: new https.Agent({ keepAlive: true, maxSockets }) }
+}
+
+/**
+ * One signed POST with node:http: redirects are not followed (it never follows any), the whole
+ * attempt is bounded by one timer, basic auth in the URL becomes an Authorization header, and
+ * unless private targets are allowed the connection only goes to a public address: an address in
+ * the URL is checked here, a name by the lookup the socket itself uses.
+ */
+export async function postWebhook (target: string, headers: Record<string, string>, body: string, options: Pick<WebhookDeliveryOptions, 'timeoutMs' | 'allowPrivate'>, agents?: DeliveryAgents): Promise<Attempt> {
+  const started = process.hrtime.bigint()
+  const seconds = () => Number(process.hrtime.bigint() - started) / 1e9
+  const problem = targetUrlProblem(target)
+  if (problem !== null) return { status: null, body: null, error: problem, seconds: seconds() }
+  const url = new URL(target)
+  const host = targetHost(url)
+  if (!options.allowPrivate && isIP(host) !== 0 && !isPublicAddress(host)) {
+    return { status: null, body: null, error: new TargetRefused(host, host).message, seconds: seconds() }
+  }
+  const auth = url.username !== '' || url.password !== ''
+    ? { authorization: 'Basic ' + Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64') }
+    : {}
+  const secure = url.protocol === 'https:'
+  const client = secure ? https : http
+  return await new Promise<Attempt>((resolve) => {
+    let settled = false
+    const finish = (attempt: Omit<Attempt, 'seconds'>) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      request.destroy()
+      resolve({ ...attempt, seconds: seconds() })
+    }
+    const request = client.request({
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: host,
+      port: url.port === '' ? undefined : Number(url.port),
+      path: url.pathname + url.search,
+      headers: { ...headers, ...auth, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+      // Sockets are reused only for the same host and port, and each was checked when it connected.
+      agent: agents ? (secure ? agents.https : agents.http) : false,
+      ...(!options.allowPrivate && { lookup: publicOnlyLookup })
+    }, (response) => {
+      const status = response.statusCode ?? null
+      let text = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => {
+        text += chunk
+        // Only the beginning is kept; the rest need not be read.
+        if (text.length >= MAX_RESPONSE_CHARS) finish({ status, body: text.slice(0, MAX_RESPONSE_CHARS) })
+      })
+      response.on('end', () => { finish({ status, body: text }) })
+      response.on('error', (err) => { finish({ status, body: text, error: err.message }) })
+    })
+    const timer = setTimeout(() => { finish({ status: null, body: null, error: `no answer within ${options.timeoutMs} ms` }) }, options.timeoutMs)
+    request.on('error', (err) => { finish({ status: null, body: null, error: err.message }) })
+    if (!options.allowPrivate) {
+      // The address the socket actually connected to, whatever resolved it: the last word.
+      request.on('socket', (socket) => {
+        const check = () => {
+          const address = socket.remoteAddress ?? ''
+          if (!isPublicAddress(address)) finish({ status: null, body: null, error: new TargetRefused(address, host).message })
+        }
+        if (socket.connecting) socket.once('connect', check)
+        else check()
+      })
+    }
+    request.end(body)
+  })
+}
+
+export type DeliveryResult = { delivered: number } | { disabled: number } | { skipped: string }
+
+/**
+ * Delivers one notification to one webhook (contract section 13) and logs the attempt in its
+ * calls. The webhook is read at every attempt: a disabled or deleted one ends the job, a rotated
+ * secret signs at once. A 2xx answer is success; 410 disables the webhook; anything else fails
+ * the attempt, and BullMQ retries it after the webhook backoff, until the next attempt would come
+ * more than `maxAgeMs` after the change: then it is given up, logged, and the job stays failed.
+ */
+export function webhookDeliveryProcessor (db: Db, log: FastifyBaseLogger, options: WebhookDeliveryOptions, lag?: Histogram, agents?: DeliveryAgents) {
+  const backoff = webhookBackoff(options)
+  return async function deliver (job: Job): Promise<DeliveryResult> {
+    const { webhook_id: webhookId, notification } = parseJob(WebhookDeliverJob, job.data)
+    const webhook = await queries.webhooks.deliveryTarget(db, webhookId)
+    if (!webhook) return { skipped: 'the webhook was deleted' }
+    if (!webhook.enabled) return { skipped: 'the webhook is disabled' }
+
+    const payload = webhookPayload(notification)
+    const body = JSON.stringify(payload)
+    const timestamp = Math.floor(Date.now() / 1000)
+    const headers = {
+      'user-agent': 'Showfloor-Webhooks/1',
+      'webhook-id': notification.id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signWebhook(webhook.secret, notification.id, timestamp, body)
+    }
+    const attempt = await postWebhook(webhook.target_url, headers, body, options, agents)
+    const success = attempt.status !== null && attempt.status >= 200 && attempt.status < 300
+    const gone = attempt.status === 410
+    await queries.webhooks.recordCall(db, {
+      webhook_id: webhookId,
+      action_type: notification.action,
+      notification_id: notification.id,
+      is_retry: job.attemptsStarted > 1 || job.attemptsMade > 0,
+      execution_time: attempt.seconds,
+      return_code: attempt.status,
+      success,
+      payload,
+      response_body: attempt.body
+    }, gone)
+
+    if (success) {
+      lag?.observe((Date.now() - Date.parse(notification.created_at)) / 1000)
+      return { delivered: attempt.status! }
+    }
+    if (gone) {
+      log.warn({ webhook: webhookId, notification: notification.id }, 'webhook receiver answered 410 Gone: webhook disabled')
+      return { disabled: webhookId }
+    }
+    const reason = attempt.error ?? `answered ${attempt.status}`
+    const age = Date.now() - Date.parse(notification.created_at)
+    if (age + backoff(job.attemptsMade + 1) > options.maxAgeMs) {
+      log.warn({ webhook: webhookId, notification: notification.id, attempts: job.attemptsMade + 1, reason }, 'webhook delivery given up')
+      throw new UnrecoverableError(`given up: ${reason}`)
+    }
+    throw new Error(reason)
+  }
+}

@@ -1,0 +1,131 @@
+import t from 'tap'
+import { queries, type Db } from '@showfloor/db'
+import {
+  createTestDatabase, runSource, seedAttendees, seedEvent, seedExhibitor, testPrefix, uploadLead, waitFor
+} from '@showfloor/db/testing'
+import { JOBS, LEAD_ACTION_TYPES } from '@showfloor/schemas'
+import { startWorkers } from '../src/workers.js'
+import { silentLog } from './support/queues.js'
+import { privateRedis } from './support/redisServer.js'
+import { startReceiver, type Receiver } from './support/receiver.js'
+import { createHook, mail } from './support/webhooks.js'
+
+// Faults on a Redis of the test's own (never the machine's shared one) and a worker process killed
+// while it delivers: every notification still arrives, every lead is still enriched, and each lead
+// has exactly one lead.created notification.
+
+const webhooks = { allowPrivate: true, firstRetryMs: 200, maxRetryMs: 1000, timeoutMs: 5000 }
+
+/** The lead notifications written so far, by action. */
+async function leadNotifications (db: Db): Promise<Array<{ id: string, action: string, exhibitor: number, attendee_order: string }>> {
+  const rows = await db.selectFrom('outbox').select('payload').where('topic', '=', JOBS.webhookNotify).orderBy('id').execute()
+  return rows.map((r) => r.payload as never)
+}
+
+/** Every lead's order code with its exhibitor, as its notifications name it. */
+async function leadKeys (db: Db): Promise<string[]> {
+  const rows = await db.selectFrom('leads').innerJoin('order_positions as p', 'p.id', 'leads.position_id').innerJoin('orders as o', 'o.id', 'p.order_id')
+    .select(['leads.exhibitor_id', 'o.code']).execute()
+  return rows.map((r) => `${r.exhibitor_id}/${r.code}`).sort()
+}
+
+const delivered = (receiver: Receiver, action: string) =>
+  new Set(receiver.at('/leads').filter((r) => r.verified?.action === action).map((r) => `${r.verified!.exhibitor as number}/${r.verified!.attendee_order as string}`))
+
+async function allEnriched (db: Db): Promise<boolean> {
+  const row = await db.selectFrom('leads').select((eb) => eb.fn.countAll<number>().as('n')).where('enriched_at', 'is', null).executeTakeFirstOrThrow()
+  return Number(row.n) === 0
+}
+
+t.test('Redis down, then up: every notification delivered, every lead enriched', async (t) => {
+  const redisServer = await privateRedis()
+  const testDb = await createTestDatabase('webhook_redis_down')
+  const db = testDb.db
+  const receiver = await startReceiver()
+  const running = startWorkers({
+    db, redisUrl: redisServer.url, prefix: testPrefix('whredis'), log: silentLog, mail, relay: { idleMs: 50, maxErrorDelayMs: 300 }, reconciler: false, webhooks
+  })
+  t.teardown(async () => {
+    for (const closable of [...running.closables].reverse()) await closable.close()
+    await receiver.close()
+    await redisServer.stop()
+    await testDb.drop()
+  })
+  const event = await seedEvent(db)
+  const attendees = await seedAttendees(db, event, 30)
+  const exhibitor = await seedExhibitor(db, event)
+  const hook = await createHook(db, event.organizerId, { target: receiver.url('/leads'), actions: [...LEAD_ACTION_TYPES, 'showfloor.exhibitor.changed'] })
+  receiver.setSecret('/leads', hook.secret)
+
+  for (const attendee of attendees.slice(0, 10)) await uploadLead(db, exhibitor, attendee.code)
+  await waitFor('the first ten delivered', async () => delivered(receiver, 'showfloor.lead.created').size === 10)
+
+  await redisServer.stop()
+  for (const attendee of attendees.slice(10)) await uploadLead(db, exhibitor, attendee.code)
+  // A change on the admin side while Redis is away: its notification waits in the outbox too.
+  await db.transaction().execute(async (trx) => {
+    await queries.webhooks.insertNotification(trx, event.eventId, 'showfloor.exhibitor.changed', { exhibitor: exhibitor.id })
+  })
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  t.equal(delivered(receiver, 'showfloor.lead.created').size, 10, 'nothing moves while Redis is down')
+
+  await redisServer.start()
+  const keys = await leadKeys(db)
+  await waitFor('every lead delivered', async () => delivered(receiver, 'showfloor.lead.created').size === 30, 60_000, 100)
+  await waitFor('the exhibitor change delivered', async () => receiver.at('/leads').some((r) => r.verified?.action === 'showfloor.exhibitor.changed'), 30_000)
+  t.same([...delivered(receiver, 'showfloor.lead.created')].sort(), keys, 'a lead.created for every lead')
+  t.ok(receiver.at('/leads').every((r) => r.verified !== null), 'every signature verified')
+  t.ok(await allEnriched(db), 'every lead enriched')
+  const created = (await leadNotifications(db)).filter((n) => n.action === 'showfloor.lead.created')
+  t.equal(created.length, 30, 'one lead.created notification per lead')
+})
+
+t.test('a worker killed while it delivers: another one delivers the rest, every lead enriched once', async (t) => {
+  const redisServer = await privateRedis()
+  const testDb = await createTestDatabase('webhook_killed')
+  const db = testDb.db
+  const prefix = testPrefix('whkilled')
+  const receiver = await startReceiver()
+  t.teardown(async () => {
+    await receiver.close()
+    await redisServer.stop()
+    await testDb.drop()
+  })
+  const event = await seedEvent(db)
+  const attendees = await seedAttendees(db, event, 20)
+  const exhibitors = [await seedExhibitor(db, event, { name: 'First' }), await seedExhibitor(db, event, { name: 'Second' })]
+  const hook = await createHook(db, event.organizerId, { target: receiver.url('/leads'), actions: LEAD_ACTION_TYPES })
+  receiver.setSecret('/leads', hook.secret)
+  // A slow receiver, so the kill finds deliveries in hand.
+  receiver.answer('/leads', () => ({ status: 200, delayMs: 300 }))
+
+  const lockDurationMs = 1500
+  const stalledIntervalMs = 500
+  const child = runSource('services/worker/test/support/webhookWorkerProcess.ts', {
+    WORKER_TEST_OPTIONS: JSON.stringify({ databaseUrl: testDb.url, redisUrl: redisServer.url, prefix, lockDurationMs, stalledIntervalMs })
+  })
+  t.teardown(child.kill)
+  await child.line(/^ready$/, 30_000)
+
+  for (const exhibitor of exhibitors) {
+    for (const attendee of attendees) await uploadLead(db, exhibitor, attendee.code)
+  }
+  await waitFor('some deliveries under way', async () => receiver.at('/leads').length >= 5, 30_000)
+  await child.stop('SIGKILL')
+  const before = receiver.at('/leads').length
+  t.ok(before < 40, `killed with work left (${before} requests so far)`)
+
+  const second = startWorkers({ db, redisUrl: redisServer.url, prefix, log: silentLog, mail, lockDurationMs, stalledIntervalMs, relay: { idleMs: 50 }, reconciler: false, webhooks })
+  t.teardown(async () => { for (const closable of [...second.closables].reverse()) await closable.close() })
+  const keys = await leadKeys(db)
+  t.equal(keys.length, 40)
+  await waitFor('every lead delivered', async () => delivered(receiver, 'showfloor.lead.created').size === 40, 60_000, 100)
+  t.same([...delivered(receiver, 'showfloor.lead.created')].sort(), keys, 'a lead.created for every lead')
+  t.ok(receiver.at('/leads').every((r) => r.verified !== null), 'every signature verified')
+  await waitFor('every lead enriched', async () => await allEnriched(db), 30_000)
+  const counts = await db.selectFrom('exhibitors').select('lead_count').orderBy('id').execute()
+  t.same(counts.map((c) => c.lead_count), [20, 20])
+  const created = (await leadNotifications(db)).filter((n) => n.action === 'showfloor.lead.created')
+  t.equal(created.length, 40, 'exactly one lead.created notification per lead: each first enrichment stored once')
+  t.equal(new Set(created.map((n) => `${n.exhibitor}/${n.attendee_order}`)).size, 40)
+})
