@@ -6,6 +6,7 @@
 #   docker run showfloor node services/admin-api/dist/server.js
 #   docker run showfloor node services/app-api/dist/server.js      (the default)
 #   docker run showfloor node services/worker/dist/main.js
+#   docker run -e PORTAL_SECRET=... showfloor node --max-old-space-size=128 services/portal/dist/server.js
 #   docker run showfloor node packages/cli/dist/main.js migrate
 #
 # `node` runs the service directly (never through pnpm), so SIGTERM reaches the process and it
@@ -49,5 +50,5 @@ COPY --from=prune /app /app
 # Code stays root-owned; the service user may write only where mail files go without SMTP_URL.
 RUN mkdir -p /app/var/mail && chown -R node:node /app/var
 USER node
-EXPOSE 8001 8002 8003
+EXPOSE 8001 8002 8003 8004
 CMD ["node", "services/app-api/dist/server.js"]

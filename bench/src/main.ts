@@ -1,6 +1,7 @@
 import { exhibitorsAdmin } from './exhibitors.js'
 import { exporters } from './exporters.js'
 import { leadUpload } from './leadUpload.js'
+import { portal } from './portal.js'
 import { printTable, type Benchmark, type Row } from './table.js'
 import { workerBenchmarks } from './worker.js'
 import { webhookLatency } from './webhooks.js'
@@ -10,6 +11,7 @@ import { webhookLatency } from './webhooks.js'
 const benchmarks: Benchmark[] = [
   leadUpload,
   exhibitorsAdmin,
+  portal,
   ...workerBenchmarks,
   exporters,
   webhookLatency

@@ -5,14 +5,6 @@ import { parse } from 'yaml'
 import { createTestDatabase, removePrefix, startService, testPrefix } from '@showfloor/db/testing'
 import { build, containerEnv, deployDir, entryOf, repoDir, serviceDeployments } from './support.js'
 
-/**
- * Metrics the dashboard shows that arrive with work on other branches; until they do, their checks
- * are reported as todo (and pass for real once a service exports them).
- */
-const PROVIDED_ELSEWHERE: Record<string, string> = {
-  showfloor_webhook_delivery_lag_seconds: 'provided by the webhooks work (worker)'
-}
-
 /** What operators watch on a show day, by the service that must export it. */
 const EXPECTED: Record<string, string[]> = {
   'app-api': ['showfloor_lead_uploads_total', 'showfloor_lead_upload_duration_seconds', 'http_request_duration_seconds', 'process_cpu_seconds_total'],
@@ -115,9 +107,7 @@ t.test('each service exports what operators watch', async (t) => {
     const found = exported.get(service)
     t.ok(found, `${service} was scraped`)
     for (const name of names) {
-      const elsewhere = PROVIDED_ELSEWHERE[name]
-      t.ok(found?.has(name), `${service} exports ${name}${elsewhere !== undefined ? ` (${elsewhere})` : ''}`,
-        elsewhere !== undefined && found?.has(name) !== true ? { todo: elsewhere } : {})
+      t.ok(found?.has(name), `${service} exports ${name}`)
     }
   }
 })
@@ -135,10 +125,7 @@ t.test('the dashboard and the autoscaling rule read only metrics the services ex
     const names = metricNames(expr)
     t.ok(names.length > 0, `${where} reads a metric`)
     for (const name of names) {
-      const base = name.replace(/_(bucket|sum|count)$/, '')
-      const elsewhere = PROVIDED_ELSEWHERE[base]
-      t.ok(all.has(name), `${where}: ${name} is exported${elsewhere !== undefined ? ` (${elsewhere})` : ''}`,
-        elsewhere !== undefined && !all.has(name) ? { todo: elsewhere } : {})
+      t.ok(all.has(name), `${where}: ${name} is exported`)
     }
   }
 })

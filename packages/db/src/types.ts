@@ -161,6 +161,8 @@ export interface ExhibitorsTable {
   comment: Generated<string>
   lead_count: Generated<number>
   created_at: CreatedAt
+  /** When the exhibitor last exported leads from the web area (its "new since my last export" mark). */
+  last_export_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
 }
 
 export interface ExhibitorAccessCodesTable {

@@ -96,6 +96,30 @@ export const WorkerEnv = Type.Object({
 })
 export type WorkerEnv = Static<typeof WorkerEnv>
 
+export const PortalEnv = Type.Object({
+  PORTAL_PORT: Port(8004),
+  HOST: Type.String({ default: '0.0.0.0' }),
+  NODE_ENV: Type.Optional(Type.String()),
+  DATABASE_URL: PostgresUrl,
+  REDIS_URL: RedisUrl,
+  PUBLIC_PORTAL_URL: PublicUrl,
+  /**
+   * Signs the session and CSRF cookies (use at least 32 random characters; a shorter one is
+   * logged as a warning). Required when NODE_ENV is production; otherwise a random one is made at
+   * start (sessions then end with the process).
+   */
+  PORTAL_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  /** Must equal the App API's: the failed-login limiter's keys are shared with it. */
+  REDIS_PREFIX: Type.String({ default: 'showfloor', minLength: 1, pattern: '^[A-Za-z0-9:_.-]+$' }),
+  /** Longest wait for Redis in the failed-login limiter before it fails open. */
+  AUTH_LIMITER_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 5000, default: 200 }),
+  TRUST_PROXY: TrustProxy,
+  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  LOG_LEVEL: LogLevel,
+  ...Operations
+})
+export type PortalEnv = Static<typeof PortalEnv>
+
 /** The command line: only what it reads (the database, and the URLs the demo seeder prints). */
 export const CliEnv = Type.Object({
   DATABASE_URL: PostgresUrl,

@@ -1,0 +1,1 @@
+export { AccessLimiter, throttledDetail, type AccessLimiterLog, type AccessLimiterOptions } from './limiter.js'
