@@ -1,4 +1,5 @@
 import { exhibitorsAdmin } from './exhibitors.js'
+import { exporters } from './exporters.js'
 import { leadUpload } from './leadUpload.js'
 import { portal } from './portal.js'
 import { systemLoad } from './system.js'
@@ -14,6 +15,7 @@ const benchmarks: Benchmark[] = [
   exhibitorsAdmin,
   portal,
   ...workerBenchmarks,
+  exporters,
   webhookLatency
 ]
 

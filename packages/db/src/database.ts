@@ -53,6 +53,10 @@ export function createDb (connectionString: string, options: DbOptions = {}): Db
   })
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})
+  // Nor one checked out between two statements (a transaction waiting on something else, when the
+  // server terminates its backend): its next statement fails instead, and the pool drops it when
+  // it is released.
+  pool.on('connect', (client) => { client.on('error', () => {}) })
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   pools.set(db, pool)
   return db

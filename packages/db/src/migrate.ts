@@ -3,6 +3,7 @@ import pg from 'pg'
 import * as initial from './migrations/2026_11_28_0001_initial.js'
 import * as idempotencyLease from './migrations/2026_12_02_0001_idempotency_lease.js'
 import * as portal from './migrations/2026_12_03_0001_portal.js'
+import * as exportRuns from './migrations/2026_12_03_0002_exports.js'
 import * as webhooks from './migrations/2026_12_03_0003_webhooks.js'
 import * as batches from './migrations/2026_12_03_0004_batches.js'
 
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '2026_11_28_0001_initial': initial,
   '2026_12_02_0001_idempotency_lease': idempotencyLease,
   '2026_12_03_0001_portal': portal,
+  '2026_12_03_0002_exports': exportRuns,
   '2026_12_03_0003_webhooks': webhooks,
   '2026_12_03_0004_batches': batches
 }

@@ -1,6 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
 import type {
-  Answer, AttendeeDetails, AttendeeField, I18nText, MailRequestStatus, NameParts, OrderStatus, PriceMode
+  Answer, AttendeeDetails, AttendeeField, ExportParameters, ExportStatus, I18nText, MailRequestStatus, NameParts, OrderStatus, PriceMode
 } from '@showfloor/schemas'
 
 // numeric columns come back as strings ("12.00") and may be written as strings or numbers.
@@ -234,6 +234,33 @@ export interface IdempotencyKeysTable {
   lease_until: ColumnType<Date, Date | string | undefined, Date | string>
 }
 
+export interface ExportsTable {
+  id: string
+  key: string
+  event_id: number
+  identifier: string
+  params: Json<ExportParameters>
+  status: State<ExportStatus>
+  percentage: number | null
+  run: Generated<number>
+  claimed_by: string | null
+  message: string | null
+  file_name: string | null
+  content_type: string | null
+  size: number | null
+  created_at: CreatedAt
+  heartbeat_at: CreatedAt
+  done_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+}
+
+export interface ExportChunksTable {
+  export_id: string
+  run: number
+  seq: number
+  data: Buffer
+}
+
 export interface WebhooksTable {
   id: Generated<number>
   organizer_id: number
@@ -285,6 +312,8 @@ export interface Database {
   outbox: OutboxTable
   mail_requests: MailRequestsTable
   idempotency_keys: IdempotencyKeysTable
+  exports: ExportsTable
+  export_chunks: ExportChunksTable
   webhooks: WebhooksTable
   webhook_events: WebhookEventsTable
   webhook_calls: WebhookCallsTable
@@ -311,5 +340,6 @@ export type ExhibitorUpdate = Updateable<ExhibitorsTable>
 export type Lead = Selectable<LeadsTable>
 export type NewLead = Insertable<LeadsTable>
 export type OutboxRow = Selectable<OutboxTable>
+export type ExportRow = Selectable<ExportsTable>
 export type Webhook = Selectable<WebhooksTable>
 export type WebhookCall = Selectable<WebhookCallsTable>

@@ -12,7 +12,7 @@ function url (name: string): string {
 
 const TABLES = [
   'api_tokens', 'events', 'exhibitor_access_codes', 'exhibitor_settings', 'exhibitor_tag_links', 'exhibitor_tags',
-  'exhibitor_vouchers', 'exhibitors', 'idempotency_keys', 'items', 'leads', 'mail_requests', 'order_positions', 'orders',
+  'exhibitor_vouchers', 'exhibitors', 'export_chunks', 'exports', 'idempotency_keys', 'items', 'leads', 'mail_requests', 'order_positions', 'orders',
   'organizers', 'outbox', 'team_events', 'teams', 'vouchers', 'webhook_calls', 'webhook_events', 'webhooks'
 ]
 

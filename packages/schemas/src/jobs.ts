@@ -11,6 +11,8 @@ export const QUEUES = {
   leadEnrichment: 'lead-enrichment',
   /** The worker's own housekeeping, run by job schedulers. */
   maintenance: 'maintenance',
+  /** Data exporter runs (contract section 12). */
+  exports: 'exports',
   /** Webhook notifications, each fanned out to the webhooks that listen for it. */
   webhooks: 'webhooks',
   /** One job per (webhook, notification): the signed POST, retried for up to 3 days. */
@@ -25,6 +27,8 @@ export const JOBS = {
   leadEnrichBatch: 'lead.enrich.batch',
   /** Deletes relayed outbox rows and expired idempotency keys. */
   prune: 'prune',
+  /** One run of a data exporter; written to the outbox with its export row. */
+  exportRun: 'export.run',
   /** A change that webhooks may listen for; also the outbox topic of its notification. */
   webhookNotify: 'webhook.notify',
   /** The notifications of one relayed batch, fanned out together. */
@@ -88,6 +92,7 @@ export type LeadEnrichBatchJob = Static<typeof LeadEnrichBatchJob>
  */
 export const OUTBOX_TOPICS: Readonly<Record<string, QueueName>> = {
   [JOBS.leadEnrich]: QUEUES.leadEnrichment,
+  [JOBS.exportRun]: QUEUES.exports,
   [JOBS.webhookNotify]: QUEUES.webhooks
 }
 
@@ -152,6 +157,14 @@ export const JOB_OPTIONS: Readonly<Record<QueueName, JobOptions>> = {
     attempts: 3,
     backoff: { type: 'exponential', delay: 1000 },
     removeOnComplete: { age: 3600, count: 100 },
+    removeOnFail: { age: 14 * DAY, count: 1000 }
+  },
+  // 2 s, 4 s, 8 s, 16 s: a database restart in the middle of an export is ridden out; each attempt
+  // starts the file again.
+  [QUEUES.exports]: {
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 2000 },
+    removeOnComplete: { age: DAY, count: 1000 },
     removeOnFail: { age: 14 * DAY, count: 1000 }
   },
   // The fan-out only reads PostgreSQL and adds jobs: the lead queue's patience.

@@ -117,7 +117,9 @@ t.test('the OpenAPI document declares every status an operation can answer, each
       for (const status of needed) t.ok(statuses.includes(status), `${method.toUpperCase()} ${path} declares ${status}`)
       for (const status of statuses.filter((s) => Number(s) >= 400 && s !== '400')) {
         const schema = operation.responses[status].content?.['application/json']?.schema
-        t.same(Object.keys(schema?.properties ?? {}), ['detail'], `${method.toUpperCase()} ${path} ${status} is {"detail": ...}`)
+        // pretix's exporter download answers its own bodies while a file is not ready (section 12).
+        const exporterState = path.endsWith('/download/{export}/{key}/') && { 409: ['status', 'percentage'], 410: ['status', 'message'] }[status]
+        t.same(Object.keys(schema?.properties ?? {}), exporterState || ['detail'], `${method.toUpperCase()} ${path} ${status} is ${exporterState ? JSON.stringify(exporterState) : '{"detail": ...}'}`)
       }
     }
   }

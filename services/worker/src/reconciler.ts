@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { queries, type Db } from '@showfloor/db'
 import type { Producers } from '@showfloor/queue'
 import { createHash } from 'node:crypto'
-import { JOBS, OUTBOX_TOPICS, QUEUES, reconcileLeadJobId } from '@showfloor/schemas'
+import { JOBS, OUTBOX_TOPICS, QUEUES, reconcileExportJobId, reconcileLeadJobId } from '@showfloor/schemas'
 import { BackgroundLoop } from './backgroundLoop.js'
 import { ensurePruneScheduler } from './processors/prune.js'
 
@@ -111,7 +111,32 @@ export class Reconciler {
     if ((leads ?? 0) + result.mailQueued + result.mailSettled > 0) {
       this.options.log.warn(result, 'work without its effect found: queued again or settled')
     }
+    const exports = await this.reconcileExports()
+    if (exports > 0) this.options.log.warn({ exports }, 'exports without a worker found: queued again')
     return result
+  }
+
+  /**
+   * Exports waiting, or running without a heartbeat, for longer than `afterMs`: their job was lost
+   * or their worker died. Running ones go back to waiting, and each gets a job named by its run, so
+   * a job Redis still has (or a second run of this) adds nothing, and a job that still runs it
+   * finds it taken from it at its next heartbeat.
+   */
+  async reconcileExports (): Promise<number> {
+    const { db, queues } = this.options
+    let total = 0
+    for (;;) {
+      const rows = await queries.exports.requeueStaleExports(db, this.afterMs, this.batchSize)
+      if (rows.length > 0) {
+        await queues[QUEUES.exports].addBulk(rows.map((row) => ({
+          name: JOBS.exportRun,
+          data: { export_id: row.id },
+          opts: { jobId: reconcileExportJobId(row.id, row.run) }
+        })))
+      }
+      total += rows.length
+      if (rows.length < this.batchSize || this.loop.stopping) return total
+    }
   }
 
   private async ensureSchedulers (): Promise<void> {

@@ -8,6 +8,7 @@ import { createMailer } from './mail/mailer.js'
 import { OutboxRelay, type OutboxRelayOptions } from './outboxRelay.js'
 import { accessCodeEmailProcessor, claimMargin } from './processors/email.js'
 import { leadEnrichmentProcessor } from './processors/leadEnrichment.js'
+import { exportProcessor, type ExportOptions } from './processors/export.js'
 import { PRUNE_DEFAULTS, pruneProcessor, type PruneOptions } from './processors/prune.js'
 import { Reconciler, type ReconcilerOptions } from './reconciler.js'
 import {
@@ -44,6 +45,8 @@ export interface WorkersOptions {
   relay?: Partial<Omit<OutboxRelayOptions, Internal>> | false
   reconciler?: Partial<Omit<ReconcilerOptions, Internal | 'pruneEveryMs' | 'mailMarginMs'>> | false
   prune?: Partial<PruneOptions>
+  /** Data exporter runs: page and chunk sizes, how long files are kept. */
+  exports?: Partial<ExportOptions>
   /** Webhook deliveries: timeouts, retry delays, private targets (WEBHOOK_ALLOW_PRIVATE). */
   webhooks?: Partial<WebhookDeliveryOptions>
   /** The process's metrics registry (the health app's), for the webhook delivery lag. */
@@ -130,7 +133,9 @@ export function startWorkers (options: WorkersOptions): RunningWorkers {
     [QUEUES.webhooks]: start(QUEUES.webhooks, webhookFanOutProcessor(db, deliveries), 16),
     [QUEUES.webhookDelivery]: start(QUEUES.webhookDelivery, webhookDeliveryProcessor(db, log, webhooks, lag, agents), webhooks.concurrency, {
       settings: { backoffStrategy: webhookBackoff(webhooks) }
-    })
+    }),
+    // One export at a time per process: each keeps a core busy while it writes its file.
+    [QUEUES.exports]: start(QUEUES.exports, exportProcessor(db, log, options.exports), 1)
   }
 
   let relay: OutboxRelay | null = null

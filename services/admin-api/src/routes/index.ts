@@ -7,6 +7,7 @@ import { exhibitorSettings } from './exhibitorSettings.js'
 import { exhibitorTags } from './exhibitorTags.js'
 import { exhibitors } from './exhibitors.js'
 import { sendAccessCode } from './sendAccessCode.js'
+import { exporters } from './exporters.js'
 import { webhooks } from './webhooks.js'
 
 /** Every admin resource, each a plugin with its own prefix below /api/v1. */
@@ -19,5 +20,6 @@ export async function routes (app: FastifyInstance): Promise<void> {
   await app.register(exhibitorTags, { prefix: '/organizers/:organizer/events/:event/exhibitor_tags' })
   await app.register(exhibitors, { prefix: '/organizers/:organizer/events/:event/exhibitors' })
   await app.register(sendAccessCode, { prefix: '/organizers/:organizer/events/:event/exhibitors' })
+  await app.register(exporters, { prefix: '/organizers/:organizer/events/:event/exporters' })
   await app.register(webhooks, { prefix: '/organizers/:organizer/webhooks' })
 }

@@ -13,11 +13,12 @@ export interface PruneOptions {
 
 export const PRUNE_DEFAULTS: PruneOptions = { everyMs: 60_000, outboxRetentionSeconds: 3600, webhookCallRetentionSeconds: 30 * 24 * 3600 }
 
-export interface PruneResult { outbox: number, idempotencyKeys: number, webhookCalls: number }
+export interface PruneResult { outbox: number, idempotencyKeys: number, webhookCalls: number, exports: number }
 
 /**
  * Deletes relayed outbox rows past their retention, the admin API's idempotency keys past their
- * day and webhook calls past their 30 days, each in batches (a few thousand rows per statement) until none is left.
+ * day, webhook calls past their 30 days and exports (with their files) past their expiry, each in
+ * batches (a few thousand rows per statement) until none is left.
  */
 export function pruneProcessor (db: Db, options: PruneOptions) {
   const drain = async (batch: () => Promise<number>): Promise<number> => {
@@ -29,7 +30,8 @@ export function pruneProcessor (db: Db, options: PruneOptions) {
     return {
       outbox: await drain(async () => await queries.outbox.pruneRelayed(db, options.outboxRetentionSeconds)),
       idempotencyKeys: await drain(async () => await queries.idempotencyKeys.pruneExpired(db)),
-      webhookCalls: await drain(async () => await queries.webhooks.pruneCalls(db, options.webhookCallRetentionSeconds))
+      webhookCalls: await drain(async () => await queries.webhooks.pruneCalls(db, options.webhookCallRetentionSeconds)),
+      exports: await drain(async () => await queries.exports.pruneExpired(db))
     }
   }
 }
