@@ -42,7 +42,9 @@ export class OutboxRelay {
 
   constructor (private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 500
-    const idleMs = options.idleMs ?? 200
+    // Short: a notification crosses the relay twice (its change, then its fan-out), and a poll of an
+    // empty outbox is one index lookup.
+    const idleMs = options.idleMs ?? 50
     const maxErrorDelayMs = options.maxErrorDelayMs ?? 2000
     this.loop = new BackgroundLoop({
       log: options.log,
