@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { AppApiEnv } from '@showfloor/schemas'
 import { dbPlugin, dbTimeouts, errorHandler, health, httpServerOptions } from '@showfloor/http'
 import { openapi } from './plugins/openapi.js'
-import { redisPlugin } from './plugins/redis.js'
+import { limiterRedis } from '@showfloor/access'
 import { uploadMetrics } from './plugins/uploadMetrics.js'
 import { routes } from './routes/index.js'
 
@@ -21,7 +21,7 @@ export async function buildApp (config: AppApiEnv): Promise<FastifyInstance> {
   await app.register(dbPlugin, { databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'showfloor-app-api', ...dbTimeouts(config) })
   await app.register(health, { service: 'app-api' })
   await app.register(uploadMetrics)
-  await app.register(redisPlugin, { url: config.REDIS_URL, commandTimeoutMs: config.AUTH_LIMITER_TIMEOUT_MS })
+  await app.register(limiterRedis, { url: config.REDIS_URL, commandTimeoutMs: config.AUTH_LIMITER_TIMEOUT_MS })
   await app.register(openapi)
   await app.register(routes, { prefix: '/exhibitors/api/v1', redisPrefix: config.REDIS_PREFIX })
   return app

@@ -7,7 +7,7 @@ import helmet from '@fastify/helmet'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { PortalEnv } from '@showfloor/schemas'
 import { dbPlugin, dbTimeouts, errorHandler, health, httpServerOptions } from '@showfloor/http'
-import { redisPlugin } from './plugins/redis.js'
+import { limiterRedis } from '@showfloor/access'
 import { session } from './plugins/session.js'
 import { stylesheet } from './plugins/stylesheet.js'
 import { routes } from './routes/index.js'
@@ -40,7 +40,7 @@ export async function buildApp (config: PortalEnv): Promise<FastifyInstance> {
   await app.register(errorHandler)
   await app.register(dbPlugin, { databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'showfloor-portal', ...dbTimeouts(config) })
   await app.register(health, { service: 'portal' })
-  await app.register(redisPlugin, { url: config.REDIS_URL, commandTimeoutMs: config.AUTH_LIMITER_TIMEOUT_MS })
+  await app.register(limiterRedis, { url: config.REDIS_URL, commandTimeoutMs: config.AUTH_LIMITER_TIMEOUT_MS })
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,

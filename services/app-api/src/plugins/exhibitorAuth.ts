@@ -73,6 +73,6 @@ export const exhibitorAuth = fp(async function exhibitorAuth (app: FastifyInstan
     if (request.routeOptions.config.deferAccessCodeLookup === true) return
     await app.accessCodeChecked(request, await queries.accessCodes.findByAccessCode(app.db, code))
   })
-}, { name: 'showfloor-exhibitor-auth', dependencies: ['showfloor-db', 'showfloor-app-redis'] })
+}, { name: 'showfloor-exhibitor-auth', dependencies: ['showfloor-db', 'showfloor-limiter-redis'] })
 
 export const bulkDataDenied = () => new HttpError(403, { detail: 'Not permitted to access bulk data' })
