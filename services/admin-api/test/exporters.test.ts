@@ -389,13 +389,14 @@ t.test('a worker killed while exporting: a new worker finishes it, and the file 
   const path = new URL(started.json().download).pathname
   const id = new RegExp(`download/(${UUID})/`).exec(path)![1]
 
-  // Killed once part of the file is stored and the rest is not.
+  // Killed once part of the file is stored and the rest is not (and progress has been reported:
+  // a first chunk can be stored before the first progress update).
   const seen = await waitFor('the export running with part of its file stored', async () => {
     const res = await h.request(h.token, { method: 'GET', url: path })
     if (res.statusCode !== 409) throw new Error(`finished before it could be interrupted: ${res.statusCode}`)
     const body = res.json()
     const chunks = await h.db.selectFrom('export_chunks').select('seq').where('export_id', '=', id).execute()
-    return body.status === 'running' && chunks.length > 0 ? { body, chunks: chunks.length } : undefined
+    return body.status === 'running' && body.percentage > 0 && chunks.length > 0 ? { body, chunks: chunks.length } : undefined
   }, 60_000, 20)
   t.equal(seen.body.status, 'running')
   t.ok(seen.body.percentage > 0 && seen.body.percentage < 100, `409 running at ${seen.body.percentage} %`)
