@@ -1,5 +1,4 @@
 import { Writable } from 'node:stream'
-import { finished } from 'node:stream/promises'
 import { UnrecoverableError, type Job } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
 import { queries, type Db } from '@showfloor/db'
@@ -89,25 +88,19 @@ function labelsFor (table: Record<string, Labels>, locale: string): Labels {
 /**
  * A writable that stores what it is given as numbered chunks of one run, `chunkBytes` at a time;
  * the rest stays in hand for the transaction that completes the export (`take`). A chunk that
- * cannot be stored does not error the stream (a writer piping into it would wait for a drain that
- * never comes): it is kept in `error`, later data is dropped, and the rows stop at the next one.
+ * cannot be stored errors the stream, which ends the writing with that error.
  */
 class ChunkSink extends Writable {
   private parts: Buffer[] = []
   private buffered = 0
   seq = 0
   bytes = 0
-  error: Error | null = null
 
   constructor (private readonly db: Db, private readonly id: string, private readonly run: number, private readonly chunkBytes: number) {
     super()
   }
 
   override _write (chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (this.error !== null) {
-      callback()
-      return
-    }
     this.parts.push(chunk)
     this.buffered += chunk.length
     this.bytes += chunk.length
@@ -116,18 +109,7 @@ class ChunkSink extends Writable {
       return
     }
     const data = this.take()
-    queries.exports.writeChunk(this.db, this.id, this.run, this.seq++, data).then(() => { callback() }, (err: Error) => {
-      this.error = err
-      callback()
-    })
-  }
-
-  /** The rows, stopped with the error of a chunk that could not be stored. */
-  async * guard (rows: AsyncIterable<Cell[]>): AsyncIterable<Cell[]> {
-    for await (const row of rows) {
-      if (this.error !== null) throw this.error
-      yield row
-    }
+    queries.exports.writeChunk(this.db, this.id, this.run, this.seq++, data).then(() => { callback() }, callback)
   }
 
   /** What is not stored yet; empty once taken. */
@@ -296,10 +278,9 @@ async function produce (db: Db, id: string, run: number, eventId: number, identi
   let rows = 0
   const sink = new ChunkSink(db, id, run, options.chunkBytes)
   await table.rows(async (cells) => {
-    rows = await writeTable(sink, { format, sheetName: table.sheetName, timeZone: table.timeZone, columns: table.columns }, sink.guard(cells))
-    await finished(sink)
+    // Resolves once the sink finished; a chunk that could not be stored rejects it.
+    rows = await writeTable(sink, { format, sheetName: table.sheetName, timeZone: table.timeZone, columns: table.columns }, cells)
   })
-  if (sink.error !== null) throw sink.error
   const name = fileName(table.nameParts, new Date(), table.timeZone, format)
   const stored = await db.transaction().execute(async (trx) => {
     await queries.exports.writeChunk(trx, id, run, sink.seq, sink.take())
