@@ -26,6 +26,20 @@ const Operations = {
   LOG_FORMAT: Type.Optional(Type.Union([Type.Literal('pretty'), Type.Literal('json')]))
 }
 
+/** The failed-login limiter of access codes, shared by the App API and the portal: the same in both. */
+const AccessLimiterSettings = {
+  /** Prefix of the limiter's Redis keys; the App API and the portal must use the same one. */
+  REDIS_PREFIX: Type.String({ default: 'showfloor', minLength: 1, pattern: '^[A-Za-z0-9:_.-]+$' }),
+  /**
+   * Longest wait for Redis in the limiter, on every scan or login of a code this process has not
+   * seen work yet: past it the limiter fails open, so a hung Redis costs a request this much, no more.
+   */
+  AUTH_LIMITER_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 5000, default: 200 })
+}
+
+/** PostgreSQL connections per process: with several processes, split what the database serves well. */
+const PoolSize = Type.Integer({ minimum: 1, maximum: 200, default: 10 })
+
 export const AdminApiEnv = Type.Object({
   ADMIN_API_PORT: Port(8001),
   HOST: Type.String({ default: '0.0.0.0' }),
@@ -53,16 +67,9 @@ export const AppApiEnv = Type.Object({
   DATABASE_URL: PostgresUrl,
   REDIS_URL: RedisUrl,
   PUBLIC_APP_URL: PublicUrl,
-  /** Prefix of this service's Redis keys (the shared auth-failure counts). */
-  REDIS_PREFIX: Type.String({ default: 'showfloor', minLength: 1, pattern: '^[A-Za-z0-9:_.-]+$' }),
-  /**
-   * Longest wait for Redis in the auth limiter, on every scan of a code this process has not seen
-   * work yet: past it the limiter fails open, so a hung Redis costs a scan this much, no more.
-   */
-  AUTH_LIMITER_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 5000, default: 200 }),
+  ...AccessLimiterSettings,
   TRUST_PROXY: TrustProxy,
-  /** PostgreSQL connections per process: with several processes, split what the database serves well. */
-  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  DATABASE_POOL_SIZE: PoolSize,
   LOG_LEVEL: LogLevel,
   ...Operations
 })
@@ -109,12 +116,9 @@ export const PortalEnv = Type.Object({
    * start (sessions then end with the process).
    */
   PORTAL_SECRET: Type.Optional(Type.String({ minLength: 1 })),
-  /** Must equal the App API's: the failed-login limiter's keys are shared with it. */
-  REDIS_PREFIX: Type.String({ default: 'showfloor', minLength: 1, pattern: '^[A-Za-z0-9:_.-]+$' }),
-  /** Longest wait for Redis in the failed-login limiter before it fails open. */
-  AUTH_LIMITER_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 5000, default: 200 }),
+  ...AccessLimiterSettings,
   TRUST_PROXY: TrustProxy,
-  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  DATABASE_POOL_SIZE: PoolSize,
   LOG_LEVEL: LogLevel,
   ...Operations
 })
