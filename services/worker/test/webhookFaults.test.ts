@@ -101,8 +101,16 @@ t.test('a worker killed while it delivers: another one delivers the rest, every 
 
   const lockDurationMs = 1500
   const stalledIntervalMs = 500
-  const child = runSource('services/worker/test/support/webhookWorkerProcess.ts', {
-    WORKER_TEST_OPTIONS: JSON.stringify({ databaseUrl: testDb.url, redisUrl: redisServer.url, prefix, lockDurationMs, stalledIntervalMs })
+  // A whole worker, relay included; private targets allowed, as the receiver is on 127.0.0.1.
+  const child = runSource('services/worker/test/support/workerProcess.ts', {
+    WORKER_TEST_OPTIONS: JSON.stringify({
+      databaseUrl: testDb.url,
+      redisUrl: redisServer.url,
+      prefix,
+      lockDurationMs,
+      stalledIntervalMs,
+      workers: { relay: { idleMs: 50 }, reconciler: false, webhooks }
+    })
   })
   t.teardown(child.kill)
   await child.line(/^ready$/, 30_000)

@@ -1,7 +1,8 @@
 // A worker process for tests that kill one: the worker's jobs with options from
-// WORKER_TEST_OPTIONS (JSON), announcing on stdout each job it starts.
+// WORKER_TEST_OPTIONS (JSON), announcing on stdout each job it starts. Without the relay unless
+// `workers` (startWorkers' own options: relay, reconciler, webhooks) says otherwise.
 import { createDb } from '@showfloor/db'
-import { startWorkers } from '../../src/workers.js'
+import { startWorkers, type WorkersOptions } from '../../src/workers.js'
 import { silentLog } from './queues.js'
 
 const options = JSON.parse(process.env.WORKER_TEST_OPTIONS ?? '{}') as {
@@ -10,6 +11,7 @@ const options = JSON.parse(process.env.WORKER_TEST_OPTIONS ?? '{}') as {
   prefix: string
   lockDurationMs: number
   stalledIntervalMs: number
+  workers?: Partial<Pick<WorkersOptions, 'relay' | 'reconciler' | 'webhooks'>>
 }
 const db = createDb(options.databaseUrl, { max: 4 })
 const running = startWorkers({
@@ -20,7 +22,8 @@ const running = startWorkers({
   mail: { mailDir: './var/mail', from: 'fair@example.org', appUrl: 'https://app.example.org', sendTimeoutMs: 1000 },
   lockDurationMs: options.lockDurationMs,
   stalledIntervalMs: options.stalledIntervalMs,
-  relay: false
+  relay: false,
+  ...options.workers
 })
 for (const worker of Object.values(running.workers)) {
   worker.on('active', (job) => { process.stdout.write(`active ${job.id}\n`) })
