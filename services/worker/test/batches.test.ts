@@ -2,15 +2,14 @@ import t from 'tap'
 import { sql } from 'kysely'
 import type { Db } from '@showfloor/db'
 import {
-  createTestDatabase, runSource, seedAttendees, seedEvent, seedExhibitor, testPrefix, uploadLead, waitFor,
+  createTestDatabase, runSource, seedAttendees, seedEvent, seedExhibitor, uploadLead, waitFor,
   type ExhibitorFixture, type SeededAttendee
 } from '@showfloor/db/testing'
-import { closeRedis, createRedis } from '@showfloor/queue'
 import { JOBS, QUEUES } from '@showfloor/schemas'
 import { enrichLeads } from '../src/domain/enrichment.js'
 import { startWorkers } from '../src/workers.js'
-import { inspectQueues, silentLog } from './support/queues.js'
-import { privateRedis } from './support/redisServer.js'
+import { silentLog } from './support/queues.js'
+import { privateQueues } from './support/privateQueues.js'
 
 const mail = { mailDir: './var/mail', from: 'fair@example.org', appUrl: 'https://app.example.org', sendTimeoutMs: 1000 }
 
@@ -133,20 +132,7 @@ t.test('batch enrichment in the database', async (t) => {
 })
 
 t.test('through the queue: a worker killed in the middle of a batch; another one completes it, counting each lead once', async (t) => {
-  const redisServer = await privateRedis()
-  const testDb = await createTestDatabase('worker_batch_killed')
-  const db = testDb.db
-  const prefix = testPrefix('batchkilled')
-  const redis = createRedis(redisServer.url)
-  redis.on('error', () => {})
-  await redis.connect()
-  const inspect = inspectQueues(redis, prefix)
-  t.teardown(async () => {
-    await Promise.all(Object.values(inspect).map(async (q) => { await q.close() }))
-    await closeRedis(redis)
-    await redisServer.stop()
-    await testDb.drop()
-  })
+  const { redisServer, testDb, db, prefix, inspect } = await privateQueues(t, 'batch_killed')
   const show = await seedLeads(db, 15, 2)
 
   // The last lead's row is held: the batch locks the leads before it, then waits.

@@ -9,6 +9,7 @@ import { closeRedis, createRedis } from '@showfloor/queue'
 import { startWorkers } from '../src/workers.js'
 import { inspectQueues, sharedRedisUrl, silentLog } from './support/queues.js'
 import { privateRedis } from './support/redisServer.js'
+import { privateQueues } from './support/privateQueues.js'
 
 // Faults on a Redis of the test's own (never the machine's shared one): it is stopped and started.
 
@@ -59,20 +60,7 @@ t.test('leads uploaded while Redis is down are all stored, and all enriched once
 })
 
 t.test('a worker killed during a job: another worker takes the job over and completes it', async (t) => {
-  const redisServer = await privateRedis()
-  const testDb = await createTestDatabase('worker_killed')
-  const db = testDb.db
-  const prefix = testPrefix('killed')
-  const redis = createRedis(redisServer.url)
-  redis.on('error', () => {})
-  await redis.connect()
-  const inspect = inspectQueues(redis, prefix)
-  t.teardown(async () => {
-    await Promise.all(Object.values(inspect).map(async (q) => { await q.close() }))
-    await closeRedis(redis)
-    await redisServer.stop()
-    await testDb.drop()
-  })
+  const { redisServer, testDb, db, prefix, inspect } = await privateQueues(t, 'killed')
   const event = await seedEvent(db)
   const [attendee] = await seedAttendees(db, event, 1)
   const exhibitor = await seedExhibitor(db, event)
