@@ -61,9 +61,18 @@ export const health = fp(async function health (app: FastifyInstance, opts: Heal
   app.addHook('onRoute', (routeOptions) => {
     const route = routeOptions.url
     if (route === '/metrics') return
+    // The labelled children of this route, made once per method and status: observing through a
+    // labels object hashes the labels on every request.
+    const children = new Map<string, client.Histogram.Internal<string>>()
     const observe: onResponseHookHandler = (request, reply, done) => {
       const seconds = reply.elapsedTime / 1000
-      duration.observe({ method: request.method, route, status_code: reply.statusCode }, seconds)
+      const key = `${request.method} ${reply.statusCode}`
+      let child = children.get(key)
+      if (child === undefined) {
+        child = duration.labels({ method: request.method, route, status_code: reply.statusCode })
+        children.set(key, child)
+      }
+      child.observe(seconds)
       for (const observer of observers) observer(request, reply, route, seconds)
       done()
     }
