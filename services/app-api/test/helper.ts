@@ -1,7 +1,7 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import { generatePseudonymizationId, generateSecret, queries, type Db } from '@showfloor/db'
-import { createTestDatabase, testPrefix } from '@showfloor/db/testing'
+import { createTestDatabase, removePrefix, testPrefix } from '@showfloor/db/testing'
 import { AppApiEnv } from '@showfloor/schemas'
 import { loadConfig } from '@showfloor/http'
 import { buildApp } from '../src/app.js'
@@ -30,8 +30,7 @@ export async function show (t: Test, env: Record<string, string> = {}): Promise<
   const config = loadConfig(AppApiEnv, { ...process.env, DATABASE_URL: testDb.url, LOG_LEVEL: 'silent', REDIS_PREFIX: testPrefix('app'), ...env })
   const app = await buildApp(config)
   t.teardown(async () => {
-    const keys = await app.redis.keys(`${config.REDIS_PREFIX}:*`).catch(() => [])
-    if (keys.length > 0) await app.redis.del(...keys).catch(() => {})
+    await removePrefix(config.REDIS_URL, config.REDIS_PREFIX).catch(() => {})
     await app.close()
     await testDb.drop()
   })

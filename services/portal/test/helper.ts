@@ -1,7 +1,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
 import { generatePseudonymizationId, generateSecret, queries, type Db } from '@showfloor/db'
-import { createTestDatabase, testPrefix } from '@showfloor/db/testing'
+import { createTestDatabase, removePrefix, testPrefix } from '@showfloor/db/testing'
 import { loadConfig } from '@showfloor/http'
 import { AppApiEnv, PortalEnv } from '@showfloor/schemas'
 import { buildApp } from '../src/app.js'
@@ -39,8 +39,7 @@ export async function show (t: Test, env: Record<string, string> = {}): Promise<
   const app = await buildApp(config)
   const others: FastifyInstance[] = []
   t.teardown(async () => {
-    const keys = await app.redis.keys(`${prefix}:*`).catch(() => [])
-    if (keys.length > 0) await app.redis.del(...keys).catch(() => {})
+    await removePrefix(config.REDIS_URL, prefix).catch(() => {})
     for (const other of others) await other.close()
     await app.close()
     await testDb.drop()
