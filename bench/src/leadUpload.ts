@@ -62,6 +62,18 @@ export function uploads (show: Show) {
   }
 }
 
+/** autocannon's requests: each one the next upload, with its exhibitor's code. */
+function uploadRequests (next: () => { code: string, body: string }) {
+  return [{
+    method: 'POST' as const,
+    path: '/exhibitors/api/v1/leads/',
+    setupRequest: (req: any) => {
+      const u = next()
+      return { ...req, headers: { 'content-type': 'application/json', authorization: `Exhibitor ${u.code}` }, body: u.body }
+    }
+  }]
+}
+
 export async function load (ports: number[], next: () => { code: string, body: string }, seconds: number, rate?: number, pids: number[] = []): Promise<Load> {
   const cpuBefore = pids.map(cpuSeconds)
   const runs = await Promise.all(ports.map(async (port) => await autocannon({
@@ -69,14 +81,7 @@ export async function load (ports: number[], next: () => { code: string, body: s
     connections: CONNECTIONS / ports.length,
     duration: seconds,
     ...(rate !== undefined && { overallRate: rate / ports.length }),
-    requests: [{
-      method: 'POST',
-      path: '/exhibitors/api/v1/leads/',
-      setupRequest: (req: any) => {
-        const u = next()
-        return { ...req, headers: { 'content-type': 'application/json', authorization: `Exhibitor ${u.code}` }, body: u.body }
-      }
-    }]
+    requests: uploadRequests(next)
   })))
   for (const r of runs) {
     const codes = Object.entries((r as any).statusCodeStats ?? {}).map(([code, v]) => `${code}: ${(v as { count: number }).count}`).join(', ')
@@ -93,6 +98,24 @@ export async function load (ports: number[], next: () => { code: string, body: s
     errors: runs.reduce((n, r) => n + r.errors + r.timeouts, 0),
     non2xx: runs.reduce((n, r) => n + r.non2xx, 0)
   }
+}
+
+/**
+ * Requests each process gets before its first measurement (BENCH_WARM_REQUESTS): V8 compiles the
+ * hot path with its optimizing tier only after thousands of calls, and the limiter learns each
+ * exhibitor's code once per process. A warm-up by time gave each of two processes half the
+ * requests one process had, so their compiling and learning showed up as CPU per upload.
+ */
+export const WARM_REQUESTS = Number(process.env.BENCH_WARM_REQUESTS ?? 20_000)
+
+/** Sends `perProcess` uploads to each port, all at once (64 connections in all), unmeasured. */
+export async function warmUp (ports: number[], next: () => { code: string, body: string }, perProcess = WARM_REQUESTS): Promise<void> {
+  await Promise.all(ports.map(async (port) => await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS / ports.length,
+    amount: perProcess,
+    requests: uploadRequests(next)
+  })))
 }
 
 export async function resetLeads (db: Db, show: Show): Promise<void> {
@@ -130,11 +153,18 @@ export const leadUpload: Benchmark = {
         services.push(service)
         return service
       }
+      // Each process is warmed up with the same number of requests before its first measurement
+      // (its JIT, pool, prepared statements, the limiter's record), then briefly before each other.
+      const warm = new Set<Service>()
       const measure = async (targets: Service[], rate?: number) => {
         const ports = targets.map((s) => s.port)
+        if (targets.some((s) => !warm.has(s))) {
+          await warmUp(ports, uploads(show))
+          for (const s of targets) warm.add(s)
+        }
         await resetLeads(bench.db, show)
         const next = uploads(show)
-        if (rate === undefined) await load(ports, next, 3) // warm-up: JIT, pools, prepared statements
+        if (rate === undefined) await load(ports, next, 2)
         return await load(ports, next, DURATION, rate, targets.map((s) => s.child.pid!))
       }
 

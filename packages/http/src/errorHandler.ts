@@ -52,7 +52,6 @@ export const errorHandler = fp(async function errorHandler (app: FastifyInstance
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ detail: 'Not found.' }))
   // A NUL character in a path segment names nothing; without this, the slug lookups that auth runs
   // before validation would hand it to PostgreSQL, which refuses it.
-  app.addHook('onRequest', async (request) => {
-    if (containsNul(request.params)) throw notFound()
-  })
+  // A callback hook, as every request passes it: no promise for the common answer.
+  app.addHook('onRequest', (request, _reply, done) => { done(containsNul(request.params) ? notFound() : undefined) })
 }, { name: 'showfloor-error-handler' })

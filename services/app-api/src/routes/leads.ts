@@ -7,10 +7,12 @@ import { bulkDataDenied } from '../plugins/exhibitorAuth.js'
 const tags = ['Leads']
 const errors = { 400: errorResponses[400], 401: ErrorDetail, 403: ErrorDetail, 429: ErrorDetail }
 
-export const leads: FastifyPluginAsyncTypebox = async (app) => {
+/**
+ * The scan upload, behind `admitAccessCode` only: its statement finds the exhibitor itself, one
+ * round trip on the show floor's hot path.
+ */
+export const leadUpload: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/leads/', {
-    // The upload statement finds the exhibitor itself: one round trip on the show floor's hot path.
-    config: { deferAccessCodeLookup: true },
     schema: { tags, summary: 'Upload a scanned lead (again)', body: LeadUploadSchema, response: { 200: AppLeadSchema, 201: AppLeadSchema, ...errors } }
   }, async (request, reply) => {
     const body = request.body
@@ -30,7 +32,8 @@ export const leads: FastifyPluginAsyncTypebox = async (app) => {
       if (!exhibitor.allowLeadScanning) throw new HttpError(403, { detail: 'Lead scanning is not enabled for this exhibitor.' })
       throw fieldError('code', 'This code does not belong to any attendee of this event.')
     }
-    await app.accessCodeFound(request)
+    const recording = app.accessCodeFound(request)
+    if (recording !== undefined) await recording
     const lead: AppLead = {
       attendee: { fields: attendeeFields(stored, stored.lead_fields, stored.locale) },
       rating: stored.rating,
@@ -41,7 +44,10 @@ export const leads: FastifyPluginAsyncTypebox = async (app) => {
     }
     return await reply.code(stored.created ? 201 : 200).send(lead)
   })
+}
 
+/** The exhibitor's leads, behind `authenticateExhibitor`. */
+export const leads: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/leads/', {
     schema: { tags, summary: 'The exhibitor\'s leads in upload order', querystring: PageQuery, response: { 200: Paginated(AppLeadSchema), ...errors } }
   }, async (request) => {
