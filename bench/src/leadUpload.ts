@@ -143,7 +143,7 @@ export const leadUpload: Benchmark = {
       const env = { DATABASE_URL: bench.url, LOG_LEVEL: 'warn', REDIS_PREFIX: `bench-${bench.name}` }
       const startApp = async (poolSize = 10) => {
         const port = await freePort()
-        const service = await startService(['services/app-api/dist/server.js'], { ...env, APP_API_PORT: String(port), HOST: '127.0.0.1', DATABASE_POOL_SIZE: String(poolSize) }, port)
+        const service = await startService(['--max-semi-space-size=8', 'services/app-api/dist/server.js'], { ...env, APP_API_PORT: String(port), HOST: '127.0.0.1', DATABASE_POOL_SIZE: String(poolSize) }, port)
         services.push(service)
         return service
       }

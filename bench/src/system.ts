@@ -108,7 +108,7 @@ export const systemLoad: Benchmark = {
         return service
       }
       const reference = await start(['--conditions=@showfloor/source', '--import', 'tsx', 'bench/src/reference.ts'], 'PORT', '/exhibitors/api/v1/leads/')
-      const app = await start(['services/app-api/dist/server.js'], 'APP_API_PORT')
+      const app = await start(['--max-semi-space-size=8', 'services/app-api/dist/server.js'], 'APP_API_PORT')
       const worker = await start(['services/worker/dist/main.js'], 'WORKER_PORT')
 
       const caughtUp = async (timeoutMs: number): Promise<boolean> => {

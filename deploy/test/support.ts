@@ -72,11 +72,18 @@ export function serviceDeployments (resources: Resource[]): Map<string, Resource
   return new Map(ofKind(resources, 'Deployment').map((d) => [d.spec.template.spec.containers[0].name as string, d]))
 }
 
-/** The built entry point a container starts (`node services/x/dist/server.js`) and its TypeScript source. */
-export function entryOf (container: any): { dist: string, source: string } {
-  const [node, dist] = container.command as string[]
-  if (node !== 'node' || !/^(services|packages)\/[a-z-]+\/dist\/[a-z]+\.js$/.test(dist)) throw new Error(`unexpected command ${container.command.join(' ')}`)
-  return { dist, source: dist.replace('/dist/', '/src/').replace(/\.js$/, '.ts') }
+/**
+ * The built entry point a container starts (`node [--v8-flag=value ...] services/x/dist/server.js`),
+ * its TypeScript source, and the flags given to node before it.
+ */
+export function entryOf (container: any): { dist: string, source: string, flags: string[] } {
+  const [node, ...rest] = container.command as string[]
+  const dist = rest[rest.length - 1] ?? ''
+  const flags = rest.slice(0, -1)
+  if (node !== 'node' || !/^(services|packages)\/[a-z-]+\/dist\/[a-z]+\.js$/.test(dist) || !flags.every((flag) => /^--[a-z-]+(=[\w.-]+)?$/.test(flag))) {
+    throw new Error(`unexpected command ${container.command.join(' ')}`)
+  }
+  return { dist, source: dist.replace('/dist/', '/src/').replace(/\.js$/, '.ts'), flags }
 }
 
 /** The graceful-close limit every service sets (closeWithGrace's delay in packages/http), in seconds. */
