@@ -34,6 +34,14 @@ export async function up (db: Kysely<any>): Promise<void> {
     .addColumn('fanned_out_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute()
   await db.schema.createIndex('webhook_fanouts_fanned_out_idx').on('webhook_fanouts').column('fanned_out_at').execute()
+  // Notifications relayed before this table existed count as fanned out (their jobs, if still in
+  // Redis, do it anyway): otherwise the reconciler would fan out again the last hour's
+  // notifications, whose finished deliveries have no row, and send them a second time.
+  await sql`
+    insert into webhook_fanouts (notification_id, fanned_out_at)
+    select (payload->>'id')::uuid, relayed_at from outbox
+    where topic = 'webhook.notify' and relayed_at is not null
+    on conflict do nothing`.execute(db)
 }
 
 export async function down (db: Kysely<any>): Promise<void> {
