@@ -292,6 +292,30 @@ export interface WebhookCallsTable {
   response_body: string | null
 }
 
+/**
+ * A delivery's state (`webhook_deliveries.state`), each step one conditional UPDATE from pending:
+ * delivered (a 2xx), disabled (a 410 disabled its webhook), given_up (still failing after the age
+ * limit), skipped (its webhook was disabled before it got through).
+ */
+export type WebhookDeliveryState = 'pending' | 'delivered' | 'disabled' | 'given_up' | 'skipped'
+
+export interface WebhookDeliveriesTable {
+  webhook_id: number
+  notification_id: string
+  /** The notification as the delivery job carries it (a WebhookNotification). */
+  notification: Json<Record<string, unknown>>
+  state: ColumnType<WebhookDeliveryState, WebhookDeliveryState | undefined, WebhookDeliveryState>
+  attempts: Generated<number>
+  next_attempt_at: CreatedAt
+  updated_at: CreatedAt
+}
+
+/** A notification the fan-out handled (whether or not a webhook listened for it). */
+export interface WebhookFanoutsTable {
+  notification_id: string
+  fanned_out_at: CreatedAt
+}
+
 export interface Database {
   organizers: OrganizersTable
   events: EventsTable
@@ -317,6 +341,8 @@ export interface Database {
   webhooks: WebhooksTable
   webhook_events: WebhookEventsTable
   webhook_calls: WebhookCallsTable
+  webhook_deliveries: WebhookDeliveriesTable
+  webhook_fanouts: WebhookFanoutsTable
 }
 
 export type Organizer = Selectable<OrganizersTable>
@@ -343,3 +369,4 @@ export type OutboxRow = Selectable<OutboxTable>
 export type ExportRow = Selectable<ExportsTable>
 export type Webhook = Selectable<WebhooksTable>
 export type WebhookCall = Selectable<WebhookCallsTable>
+export type WebhookDelivery = Selectable<WebhookDeliveriesTable>

@@ -13,7 +13,7 @@ function url (name: string): string {
 const TABLES = [
   'api_tokens', 'events', 'exhibitor_access_codes', 'exhibitor_settings', 'exhibitor_tag_links', 'exhibitor_tags',
   'exhibitor_vouchers', 'exhibitors', 'export_chunks', 'exports', 'idempotency_keys', 'items', 'leads', 'mail_requests', 'order_positions', 'orders',
-  'organizers', 'outbox', 'team_events', 'teams', 'vouchers', 'webhook_calls', 'webhook_events', 'webhooks'
+  'organizers', 'outbox', 'team_events', 'teams', 'vouchers', 'webhook_calls', 'webhook_deliveries', 'webhook_events', 'webhook_fanouts', 'webhooks'
 ]
 
 t.test('migrations from an empty server: the database is created, then every table', async (t) => {

@@ -12,7 +12,7 @@ import { exportProcessor, type ExportOptions } from './processors/export.js'
 import { PRUNE_DEFAULTS, pruneProcessor, type PruneOptions } from './processors/prune.js'
 import { Reconciler, type ReconcilerOptions } from './reconciler.js'
 import {
-  WEBHOOK_DEFAULTS, createDeliveryAgents, webhookBackoff, webhookDeliveryProcessor, type WebhookDeliveryOptions
+  WEBHOOK_DEFAULTS, createDeliveryAgents, webhookDeliveryProcessor, webhookRetryDelay, type WebhookDeliveryOptions
 } from './processors/webhookDelivery.js'
 import { webhookFanOutProcessor } from './processors/webhookFanOut.js'
 
@@ -69,7 +69,9 @@ export interface RunningWorkers {
 export function startWorkers (options: WorkersOptions): RunningWorkers {
   const { db, prefix, log } = options
   const outage = options.outage ?? new RedisOutageLog(log, 'jobs wait until it is back')
-  const prune = { ...PRUNE_DEFAULTS, ...options.prune }
+  const webhooks = { ...WEBHOOK_DEFAULTS, ...options.webhooks }
+  // A notification never fanned out is kept as long as its deliveries would be tried.
+  const prune = { ...PRUNE_DEFAULTS, unfannedRetentionSeconds: webhooks.maxAgeMs / 1000, ...options.prune }
   const closables: Closable[] = []
 
   // The workers' connection. It connects at once rather than lazily: BullMQ duplicates it for each
@@ -81,7 +83,6 @@ export function startWorkers (options: WorkersOptions): RunningWorkers {
   // The fan-out adds delivery jobs on the workers' connection: while Redis is away it waits, as its job does.
   const deliveries = createQueue(QUEUES.webhookDelivery, redis, prefix, outage)
   closables.push({ name: 'webhook delivery producer', close: async () => { await deliveries.close() } })
-  const webhooks = { ...WEBHOOK_DEFAULTS, ...options.webhooks }
   const agents = createDeliveryAgents(webhooks.concurrency)
   closables.push({ name: 'webhook connections', close: async () => { agents.http.destroy(); agents.https.destroy() } })
   const lag = options.metrics && new Histogram({
@@ -132,7 +133,7 @@ export function startWorkers (options: WorkersOptions): RunningWorkers {
     [QUEUES.maintenance]: start(QUEUES.maintenance, pruneProcessor(db, prune), 1),
     [QUEUES.webhooks]: start(QUEUES.webhooks, webhookFanOutProcessor(db, deliveries), 16),
     [QUEUES.webhookDelivery]: start(QUEUES.webhookDelivery, webhookDeliveryProcessor(db, log, webhooks, lag, agents), webhooks.concurrency, {
-      settings: { backoffStrategy: webhookBackoff(webhooks) }
+      settings: { backoffStrategy: webhookRetryDelay(webhooks) }
     }),
     // One export at a time per process: each keeps a core busy while it writes its file.
     [QUEUES.exports]: start(QUEUES.exports, exportProcessor(db, log, options.exports), 1)

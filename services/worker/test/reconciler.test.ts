@@ -115,12 +115,12 @@ t.test('the reconciler takes leads not enriched since their last change, once pe
   // Pages of two, to walk past the first page.
   const reconciler = new Reconciler({ db, queues: producers.queues, redisReady: producers.ready, log: silentLog, afterMs: 1000, batchSize: 2, pruneEveryMs: 60_000, mailMarginMs: 2000 })
 
-  t.same(await reconciler.reconcileOnce(), { leads: 0, mailQueued: 0, mailSettled: 0 }, 'changed too recently: their jobs may still be on the way')
+  t.same(await reconciler.reconcileOnce(), { leads: 0, mailQueued: 0, mailSettled: 0, webhookFanOuts: 0, webhookDeliveries: 0 }, 'changed too recently: their jobs may still be on the way')
   await db.updateTable('leads').set({ last_upload: sql`now() - interval '2 seconds'` }).execute()
   // Two of them were enriched after their last change.
   await db.updateTable('leads').set({ enriched_at: sql`now()` }).where('id', 'in', ids.slice(0, 2)).execute()
 
-  t.same(await reconciler.reconcileOnce(), { leads: 3, mailQueued: 0, mailSettled: 0 })
+  t.same(await reconciler.reconcileOnce(), { leads: 3, mailQueued: 0, mailSettled: 0, webhookFanOuts: 0, webhookDeliveries: 0 })
   // The batches waiting, each as its lead ids.
   const waiting = async () => (await queue.getJobs(['waiting'])).map((job) => job.data.lead_ids as number[])
     .sort((a, b) => a[0] - b[0] || a.length - b.length)
@@ -130,7 +130,7 @@ t.test('the reconciler takes leads not enriched since their last change, once pe
 
   // A lead enriched before its last change is found again, in a batch of its own for that change.
   await db.updateTable('leads').set({ enriched_at: sql`now() - interval '1 hour'` }).where('id', '=', ids[0]).execute()
-  t.same(await reconciler.reconcileOnce(), { leads: 4, mailQueued: 0, mailSettled: 0 })
+  t.same(await reconciler.reconcileOnce(), { leads: 4, mailQueued: 0, mailSettled: 0, webhookFanOuts: 0, webhookDeliveries: 0 })
   t.same(await waiting(), [[ids[0], ids[2]], ids.slice(2, 4), ids.slice(3, 5), ids.slice(4)])
   const changed = await db.selectFrom('leads').select(['id', sql<string>`(extract(epoch from last_upload) * 1000000)::bigint::text`.as('changed')])
     .where('id', 'in', [ids[0], ids[2]]).orderBy('id').execute()
@@ -139,13 +139,13 @@ t.test('the reconciler takes leads not enriched since their last change, once pe
   // A backlog means late jobs, not lost ones: the leads are left alone.
   const patient = new Reconciler({ db, queues: producers.queues, redisReady: producers.ready, log: silentLog, afterMs: 1000, backlogMs: 300, pruneEveryMs: 60_000, mailMarginMs: 2000 })
   await new Promise((resolve) => setTimeout(resolve, 400))
-  t.same(await patient.reconcileOnce(), { leads: null, mailQueued: 0, mailSettled: 0 }, 'the lead queue has waited 400 ms: behind')
+  t.same(await patient.reconcileOnce(), { leads: null, mailQueued: 0, mailSettled: 0, webhookFanOuts: 0, webhookDeliveries: 0 }, 'the lead queue has waited 400 ms: behind')
   t.equal((await waiting()).length, 4, 'nothing added')
   await queue.drain()
-  t.same(await patient.reconcileOnce(), { leads: 4, mailQueued: 0, mailSettled: 0 }, 'no backlog: queued again')
+  t.same(await patient.reconcileOnce(), { leads: 4, mailQueued: 0, mailSettled: 0, webhookFanOuts: 0, webhookDeliveries: 0 }, 'no backlog: queued again')
   t.same(await waiting(), [[ids[0], ...ids.slice(2)]], 'in one batch')
   await db.insertInto('outbox').values({ topic: 'lead.enrich', payload: JSON.stringify({ lead_id: ids[1] }), created_at: sql`now() - interval '1 second'` }).execute()
-  t.same(await patient.reconcileOnce(), { leads: null, mailQueued: 0, mailSettled: 0 }, 'the relay has a row pending for a second: behind')
+  t.same(await patient.reconcileOnce(), { leads: null, mailQueued: 0, mailSettled: 0, webhookFanOuts: 0, webhookDeliveries: 0 }, 'the relay has a row pending for a second: behind')
 })
 
 t.test('pruning is a job scheduler, recreated when Redis lost it', async (t) => {

@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { JOBS } from '@showfloor/schemas'
 import type { Db } from '../database.js'
 
 export interface PendingOutboxRow {
@@ -49,13 +50,22 @@ export async function countPending (db: Db): Promise<number> {
 /**
  * Deletes up to `limit` relayed rows older than `retentionSeconds`. Only the oldest relayed rows
  * (by id, from the primary key) are looked at, so a run costs the same however many recent rows
- * are kept. Returns how many rows went.
+ * are kept. A webhook notification that no fan-out marked handled is kept until it is
+ * `unfannedRetentionSeconds` old (the delivery age limit, when given): its fan-out job was lost, and
+ * the reconciler reads it from here; skipped in the look, such rows never hold the others back.
+ * Returns how many rows went.
  */
-export async function pruneRelayed (db: Db, retentionSeconds: number, limit = 5000): Promise<number> {
+export async function pruneRelayed (db: Db, retentionSeconds: number, limit = 5000, unfannedRetentionSeconds = retentionSeconds): Promise<number> {
   const result = await db.deleteFrom('outbox')
-    .where('id', 'in', (eb) => eb.selectFrom('outbox').select('id')
-      .where('relayed_at', 'is not', null)
-      .orderBy('id')
+    .where('id', 'in', (eb) => eb.selectFrom('outbox as o').select('o.id')
+      .where('o.relayed_at', 'is not', null)
+      .where((w) => w.not(w.and([
+        w('o.topic', '=', JOBS.webhookNotify),
+        w('o.created_at', '>=', sql<Date>`now() - make_interval(secs => ${unfannedRetentionSeconds})`),
+        w.not(w.exists(w.selectFrom('webhook_fanouts as f').select('f.notification_id')
+          .where(sql<boolean>`f.notification_id = (o.payload->>'id')::uuid`)))
+      ])))
+      .orderBy('o.id')
       .limit(limit))
     .where('relayed_at', '<', sql<Date>`now() - make_interval(secs => ${retentionSeconds})`)
     .executeTakeFirst()

@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { JOBS } from '@showfloor/schemas'
 import type { Db } from '../database.js'
 
 // The reconciler's questions about leads: which lack their effect long after it should have happened
@@ -46,4 +47,57 @@ export async function relayBehind (db: Db, topics: readonly string[], olderThanM
     .limit(1)
     .executeTakeFirst()
   return row?.late ?? false
+}
+
+// Webhooks: notifications relayed but never fanned out, and deliveries overdue (their jobs lost).
+
+export interface UnfannedNotification {
+  /** The outbox row's id. */
+  id: number
+  payload: Record<string, unknown>
+}
+
+/**
+ * Notifications with an outbox id above `afterId`, relayed more than `olderThanMs` ago, that no
+ * fan-out marked handled: their fan-out job was lost. In id order, at most `limit`. Walked by id
+ * (the primary key) in pages, as the leads are; the outbox keeps relayed rows for an hour (a
+ * notification not fanned out longer, see pruneRelayed), so a run reads at most that much.
+ */
+export async function findUnfannedNotifications (db: Db, olderThanMs: number, afterId: number, limit: number): Promise<UnfannedNotification[]> {
+  const rows = await db.selectFrom('outbox as o')
+    .select(['o.id', 'o.payload'])
+    .where('o.id', '>', afterId)
+    .where('o.topic', '=', JOBS.webhookNotify)
+    .where('o.relayed_at', '<', ago(olderThanMs))
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('webhook_fanouts as f').select('f.notification_id')
+      .where(sql<boolean>`f.notification_id = (o.payload->>'id')::uuid`))))
+    .orderBy('o.id')
+    .limit(limit)
+    .execute()
+  return rows.map((row) => ({ id: Number(row.id), payload: row.payload }))
+}
+
+export interface OverdueDelivery {
+  webhook_id: number
+  notification_id: string
+  notification: Record<string, unknown>
+  /** When its next attempt was due, exactly as stored (text, for the next page's key). */
+  due: string
+}
+
+/**
+ * Pending deliveries whose next attempt was due more than `olderThanMs` ago and that come after
+ * `after` in (due, webhook, notification) order, at most `limit`: their job is late or lost. Read
+ * through the pending rows' partial index, which holds the same order, so a page costs its rows
+ * however many deliveries wait for a later retry.
+ */
+export async function findOverdueDeliveries (db: Db, olderThanMs: number, after: OverdueDelivery | null, limit: number): Promise<OverdueDelivery[]> {
+  let query = db.selectFrom('webhook_deliveries')
+    .select(['webhook_id', sql<string>`notification_id::text`.as('notification_id'), 'notification', sql<string>`next_attempt_at::text`.as('due')])
+    .where('state', '=', 'pending')
+    .where('next_attempt_at', '<', ago(olderThanMs))
+  if (after !== null) {
+    query = query.where(sql<boolean>`(next_attempt_at, webhook_id, notification_id) > (${after.due}::timestamptz, ${after.webhook_id}, ${after.notification_id}::uuid)`)
+  }
+  return await query.orderBy('next_attempt_at').orderBy('webhook_id').orderBy('notification_id').limit(limit).execute()
 }

@@ -1,8 +1,8 @@
-import { CompiledQuery, sql, type ExpressionBuilder } from 'kysely'
+import { CompiledQuery, sql, type ExpressionBuilder, type QueryCreator } from 'kysely'
 import { JOBS, LEAD_ACTION_TYPES, type WebhookActionType } from '@showfloor/schemas'
 import type { Db } from '../database.js'
 import type { BoundStatement } from '../prepared.js'
-import type { Database, Webhook, WebhookCall } from '../types.js'
+import type { Database, Webhook, WebhookCall, WebhookDelivery, WebhookDeliveryState } from '../types.js'
 
 // Webhooks (contract section 13): the resource, the notifications that changes write to the outbox,
 // and what the worker reads and records when it delivers them.
@@ -182,31 +182,65 @@ export async function exhibitorState (db: Db, exhibitorId: number, lock: boolean
   return row === undefined ? undefined : JSON.stringify(row.state)
 }
 
-/** The enabled webhooks that listen for the action on the event (organizer and event by slug). */
-export async function matchingWebhooks (db: Db, organizer: string, event: string, action: string): Promise<number[]> {
-  const rows = await db.selectFrom('webhooks as w')
-    .innerJoin('organizers as o', 'o.id', 'w.organizer_id')
-    .select('w.id')
-    .where('o.slug', '=', organizer)
-    .where('w.enabled', '=', true)
-    .where(sql<boolean>`${action}::text = any(w.action_types)`)
-    .where((eb) => eb.or([
-      eb('w.all_events', '=', true),
-      eb.exists(eb.selectFrom('webhook_events as we')
-        .innerJoin('events as e', 'e.id', 'we.event_id')
-        .select('we.event_id')
-        .whereRef('we.webhook_id', '=', 'w.id')
-        .whereRef('e.organizer_id', '=', 'w.organizer_id')
-        .where('e.slug', '=', event))
-    ]))
-    .orderBy('w.id')
-    .execute()
-  return rows.map((row) => row.id)
+/** A delivery the fan-out stored (or found still pending): its job is to be added. */
+export interface FannedOutDelivery { webhook_id: number, notification_id: string }
+
+/**
+ * Fans a batch of notifications out to the webhooks that listen for them (enabled, the action type
+ * listed, all events or the notification's event among its events; organizer and event by slug),
+ * in one statement: it marks every notification fanned out (one that no webhook listens for too),
+ * stores a pending delivery per (webhook, notification) unless one is stored already, and returns
+ * the deliveries whose jobs the caller adds: the new ones, and those of a fan-out done before that
+ * are still pending (its jobs may not have been added). Deliveries that ended are not returned, so a
+ * fan-out that runs again, even after Redis forgot the finished jobs, sends nothing twice. In the
+ * batch's order, then by webhook.
+ */
+export async function fanOut (db: Db, notifications: ReadonlyArray<{ id: string }>): Promise<FannedOutDelivery[]> {
+  if (notifications.length === 0) return []
+  // Data-modifying CTEs all run, whether or not the final SELECT reads them. The last branch reads
+  // the rows as they were before this statement: the pending deliveries of an earlier fan-out.
+  const { rows } = await sql<FannedOutDelivery>`
+    with n as (
+      select distinct on (x.notification->>'id') x.notification, x.ord, (x.notification->>'id')::uuid as id
+      from jsonb_array_elements(${JSON.stringify(notifications)}::jsonb) with ordinality as x(notification, ord)
+      order by x.notification->>'id', x.ord
+    ),
+    marked as (
+      insert into webhook_fanouts (notification_id) select id from n on conflict do nothing
+    ),
+    matched as (
+      select w.id as webhook_id, n.id as notification_id, n.notification, n.ord
+      from n
+      join organizers o on o.slug = n.notification->>'organizer'
+      join webhooks w on w.organizer_id = o.id and w.enabled and (n.notification->>'action') = any(w.action_types)
+      where w.all_events or exists (
+        select 1 from webhook_events we join events e on e.id = we.event_id
+        where we.webhook_id = w.id and e.organizer_id = w.organizer_id and e.slug = n.notification->>'event')
+    ),
+    added as (
+      insert into webhook_deliveries (webhook_id, notification_id, notification)
+      select webhook_id, notification_id, notification from matched
+      on conflict do nothing
+      returning webhook_id, notification_id
+    )
+    select m.webhook_id, m.notification_id::text as notification_id from matched m
+    where exists (select 1 from added a where a.webhook_id = m.webhook_id and a.notification_id = m.notification_id)
+      or exists (select 1 from webhook_deliveries d
+        where d.webhook_id = m.webhook_id and d.notification_id = m.notification_id and d.state = 'pending')
+    order by m.ord, m.webhook_id`.execute(db)
+  return rows
 }
 
-/** What one delivery attempt reads: undefined when the webhook is gone. */
-export async function deliveryTarget (db: Db, id: number): Promise<Pick<Webhook, 'id' | 'enabled' | 'target_url' | 'secret'> | undefined> {
-  return await db.selectFrom('webhooks').select(['id', 'enabled', 'target_url', 'secret']).where('id', '=', id).executeTakeFirst()
+/** What one delivery attempt reads: the webhook, and its delivery's state and attempts (null when not stored); undefined when the webhook is gone. */
+export async function deliveryTarget (db: Db, webhookId: number, notificationId: string): Promise<(Pick<Webhook, 'id' | 'enabled' | 'target_url' | 'secret'> & {
+  state: WebhookDeliveryState | null
+  attempts: number | null
+}) | undefined> {
+  return await db.selectFrom('webhooks as w')
+    .leftJoin('webhook_deliveries as d', (join) => join.onRef('d.webhook_id', '=', 'w.id').on('d.notification_id', '=', notificationId))
+    .select(['w.id', 'w.enabled', 'w.target_url', 'w.secret', 'd.state', 'd.attempts'])
+    .where('w.id', '=', webhookId)
+    .executeTakeFirst()
 }
 
 export interface CallRecord {
@@ -221,16 +255,89 @@ export interface CallRecord {
   response_body: string | null
 }
 
-/** Logs one delivery attempt; when `disable` (the receiver answered 410), disables the webhook with it. */
-export async function recordCall (db: Db, call: CallRecord, disable = false): Promise<void> {
-  const insert = db.insertInto('webhook_calls').values({ ...call, payload: JSON.stringify(call.payload) })
-  if (!disable) {
-    await insert.execute()
+/** Where an attempt leaves its delivery. */
+export interface DeliveryOutcome {
+  /** `disabled`: the receiver answered 410, and the webhook is disabled with it. */
+  state: Exclude<WebhookDeliveryState, 'skipped'>
+  /** While pending: how long until the next attempt. */
+  retryInMs?: number
+  /** The notification as the job carries it: stores the delivery should it be missing (a job older than the table). */
+  notification: Record<string, unknown>
+}
+
+/**
+ * Logs one delivery attempt and moves its delivery on, in one statement: to its final state, or,
+ * still pending, one attempt more and the next one due after `retryInMs`. A delivery that already
+ * ended (another job for it got there first) keeps its state. When the receiver answered 410, the
+ * webhook is disabled in the same statement.
+ */
+export async function recordCall (db: Db, call: CallRecord, outcome: DeliveryOutcome): Promise<void> {
+  const delivery = (qb: QueryCreator<Database>) => qb.insertInto('webhook_deliveries')
+    .values({
+      webhook_id: call.webhook_id,
+      notification_id: call.notification_id,
+      notification: JSON.stringify(outcome.notification),
+      state: outcome.state,
+      attempts: 1,
+      next_attempt_at: sql`now() + make_interval(secs => ${(outcome.retryInMs ?? 0) / 1000})`,
+      updated_at: sql`now()`
+    })
+    .onConflict((oc) => oc.columns(['webhook_id', 'notification_id'])
+      .doUpdateSet((eb) => ({
+        state: eb.ref('excluded.state'),
+        attempts: sql`webhook_deliveries.attempts + 1`,
+        next_attempt_at: eb.ref('excluded.next_attempt_at'),
+        updated_at: eb.ref('excluded.updated_at')
+      }))
+      .where('webhook_deliveries.state', '=', 'pending'))
+  const values = { ...call, payload: JSON.stringify(call.payload) }
+  if (outcome.state === 'disabled') {
+    await db.with('d', delivery)
+      .with('w', (qb) => qb.updateTable('webhooks').set({ enabled: false }).where('id', '=', call.webhook_id))
+      .insertInto('webhook_calls').values(values)
+      .execute()
     return
   }
-  await db.with('d', (qb) => qb.updateTable('webhooks').set({ enabled: false }).where('id', '=', call.webhook_id))
-    .insertInto('webhook_calls').values({ ...call, payload: JSON.stringify(call.payload) })
-    .execute()
+  await db.with('d', delivery).insertInto('webhook_calls').values(values).execute()
+}
+
+/** Ends a pending delivery without an attempt (its webhook disabled, or too old to try); false when it was not pending. */
+export async function settleDelivery (db: Db, webhookId: number, notificationId: string, state: 'skipped' | 'given_up'): Promise<boolean> {
+  const result = await db.updateTable('webhook_deliveries').set({ state, updated_at: sql`now()` })
+    .where('webhook_id', '=', webhookId).where('notification_id', '=', notificationId).where('state', '=', 'pending')
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
+}
+
+/** The deliveries of a notification, by webhook (for tests and support). */
+export async function listDeliveries (db: Db, notificationId: string): Promise<WebhookDelivery[]> {
+  return await db.selectFrom('webhook_deliveries').selectAll().where('notification_id', '=', notificationId).orderBy('webhook_id').execute()
+}
+
+/** Deletes up to `limit` deliveries that ended more than `retentionSeconds` ago, oldest first; pending ones stay. */
+export async function pruneDeliveries (db: Db, retentionSeconds: number, limit = 5000): Promise<number> {
+  const result = await db.deleteFrom('webhook_deliveries')
+    .where((eb) => eb(eb.refTuple('webhook_id', 'notification_id'), 'in',
+      eb.selectFrom('webhook_deliveries').select(['webhook_id', 'notification_id'])
+        .where('state', '<>', 'pending')
+        .where('updated_at', '<', sql<Date>`now() - make_interval(secs => ${retentionSeconds})`)
+        .orderBy('updated_at')
+        .limit(limit)
+        .$asTuple('webhook_id', 'notification_id')))
+    .where('state', '<>', 'pending')
+    .executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
+
+/** Deletes up to `limit` fan-out marks older than `retentionSeconds`, oldest first. */
+export async function pruneFanOuts (db: Db, retentionSeconds: number, limit = 5000): Promise<number> {
+  const result = await db.deleteFrom('webhook_fanouts')
+    .where('notification_id', 'in', (eb) => eb.selectFrom('webhook_fanouts').select('notification_id')
+      .where('fanned_out_at', '<', sql<Date>`now() - make_interval(secs => ${retentionSeconds})`)
+      .orderBy('fanned_out_at')
+      .limit(limit))
+    .executeTakeFirst()
+  return Number(result.numDeletedRows)
 }
 
 /** Deletes up to `limit` calls older than `retentionSeconds`, oldest first; returns how many went. */

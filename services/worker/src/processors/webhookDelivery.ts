@@ -33,9 +33,26 @@ export const WEBHOOK_DEFAULTS: WebhookDeliveryOptions = {
   concurrency: 50
 }
 
-/** The pause after the `failures`-th failed attempt: first, doubled each time, capped (BullMQ's backoffStrategy). */
+/** The pause after the `failures`-th failed attempt: first, doubled each time, capped. */
 export function webhookBackoff (options: Pick<WebhookDeliveryOptions, 'firstRetryMs' | 'maxRetryMs'>) {
   return (failures: number): number => Math.min(options.firstRetryMs * 2 ** Math.max(0, Math.min(failures - 1, 40)), options.maxRetryMs)
+}
+
+/** A failed attempt, to be tried again after `delayMs`: the delay the delivery's stored next attempt says. */
+export class RetryLater extends Error {
+  constructor (message: string, readonly delayMs: number) {
+    super(message)
+  }
+}
+
+/**
+ * BullMQ's backoffStrategy for deliveries: the delay the processor chose and stored with the
+ * delivery, counted from every attempt the delivery had (a job queued again by the reconciler
+ * starts with BullMQ's counters at zero); the backoff of BullMQ's own count for any other failure.
+ */
+export function webhookRetryDelay (options: Pick<WebhookDeliveryOptions, 'firstRetryMs' | 'maxRetryMs'>) {
+  const backoff = webhookBackoff(options)
+  return (attemptsMade: number, _type?: string, err?: Error): number => err instanceof RetryLater ? err.delayMs : backoff(attemptsMade)
 }
 
 /** The Standard Webhooks signature: `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` keyed with the secret's bytes. */
@@ -133,19 +150,36 @@ export async function postWebhook (target: string, headers: Record<string, strin
 export type DeliveryResult = { delivered: number } | { disabled: number } | { skipped: string }
 
 /**
- * Delivers one notification to one webhook (contract section 13) and logs the attempt in its
- * calls. The webhook is read at every attempt: a disabled or deleted one ends the job, a rotated
- * secret signs at once. A 2xx answer is success; 410 disables the webhook; anything else fails
- * the attempt, and BullMQ retries it after the webhook backoff, until the next attempt would come
- * more than `maxAgeMs` after the change: then it is given up, logged, and the job stays failed.
+ * Delivers one notification to one webhook (contract section 13), logs the attempt in its calls and
+ * moves its stored delivery on in the same statement. The webhook and the delivery are read at
+ * every attempt: a deleted webhook ends the job (its deliveries went with it), a disabled one ends
+ * it and the delivery as skipped, a delivery that already ended (another job for it got there
+ * first) ends the job, a rotated secret signs at once. A 2xx answer is success; 410 disables the
+ * webhook; anything else fails the attempt, and BullMQ retries it after the webhook backoff, counted
+ * from every attempt the delivery had (stored, so a job the reconciler queued again after Redis lost
+ * it goes on where it was), until the next attempt would come more than `maxAgeMs` after the
+ * change: then it is given up, logged, and the job stays failed.
  */
 export function webhookDeliveryProcessor (db: Db, log: FastifyBaseLogger, options: WebhookDeliveryOptions, lag?: Histogram, agents?: DeliveryAgents) {
   const backoff = webhookBackoff(options)
   return async function deliver (job: Job): Promise<DeliveryResult> {
     const { webhook_id: webhookId, notification } = parseJob(WebhookDeliverJob, job.data)
-    const webhook = await queries.webhooks.deliveryTarget(db, webhookId)
+    const webhook = await queries.webhooks.deliveryTarget(db, webhookId, notification.id)
     if (!webhook) return { skipped: 'the webhook was deleted' }
-    if (!webhook.enabled) return { skipped: 'the webhook is disabled' }
+    if (webhook.state !== null && webhook.state !== 'pending') return { skipped: `the delivery is ${webhook.state} already` }
+    if (!webhook.enabled) {
+      await queries.webhooks.settleDelivery(db, webhookId, notification.id, 'skipped')
+      return { skipped: 'the webhook is disabled' }
+    }
+    // The attempts before this one: BullMQ's count, unless the stored one knows more (a job queued again).
+    const made = Math.max(webhook.attempts ?? 0, job.attemptsMade)
+    // BullMQ's own retries come within the age limit (see below); a job that starts afresh past it
+    // (queued again by the reconciler long after, or fanned out that late) is given up untried.
+    if (job.attemptsMade === 0 && Date.now() - Date.parse(notification.created_at) > options.maxAgeMs) {
+      await queries.webhooks.settleDelivery(db, webhookId, notification.id, 'given_up')
+      log.warn({ webhook: webhookId, notification: notification.id, attempts: made }, 'webhook delivery given up: past the age limit before it could be tried again')
+      throw new UnrecoverableError('given up: past the age limit')
+    }
 
     const payload = webhookPayload(notification)
     const body = JSON.stringify(payload)
@@ -159,17 +193,21 @@ export function webhookDeliveryProcessor (db: Db, log: FastifyBaseLogger, option
     const attempt = await postWebhook(webhook.target_url, headers, body, options, agents)
     const success = attempt.status !== null && attempt.status >= 200 && attempt.status < 300
     const gone = attempt.status === 410
+    const reason = attempt.error ?? `answered ${attempt.status}`
+    const delay = backoff(made + 1)
+    const givenUp = !success && !gone && Date.now() - Date.parse(notification.created_at) + delay > options.maxAgeMs
+    const state = success ? 'delivered' : gone ? 'disabled' : givenUp ? 'given_up' : 'pending'
     await queries.webhooks.recordCall(db, {
       webhook_id: webhookId,
       action_type: notification.action,
       notification_id: notification.id,
-      is_retry: job.attemptsStarted > 1 || job.attemptsMade > 0,
+      is_retry: made > 0 || job.attemptsStarted > 1,
       execution_time: attempt.seconds,
       return_code: attempt.status,
       success,
       payload,
       response_body: attempt.body
-    }, gone)
+    }, { state, retryInMs: state === 'pending' ? delay : 0, notification })
 
     if (success) {
       lag?.observe((Date.now() - Date.parse(notification.created_at)) / 1000)
@@ -179,12 +217,10 @@ export function webhookDeliveryProcessor (db: Db, log: FastifyBaseLogger, option
       log.warn({ webhook: webhookId, notification: notification.id }, 'webhook receiver answered 410 Gone: webhook disabled')
       return { disabled: webhookId }
     }
-    const reason = attempt.error ?? `answered ${attempt.status}`
-    const age = Date.now() - Date.parse(notification.created_at)
-    if (age + backoff(job.attemptsMade + 1) > options.maxAgeMs) {
-      log.warn({ webhook: webhookId, notification: notification.id, attempts: job.attemptsMade + 1, reason }, 'webhook delivery given up')
+    if (givenUp) {
+      log.warn({ webhook: webhookId, notification: notification.id, attempts: made + 1, reason }, 'webhook delivery given up')
       throw new UnrecoverableError(`given up: ${reason}`)
     }
-    throw new Error(reason)
+    throw new RetryLater(reason, delay)
   }
 }
