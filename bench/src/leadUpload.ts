@@ -74,7 +74,7 @@ function uploadRequests (next: () => { code: string, body: string }) {
   }]
 }
 
-export async function load (ports: number[], next: () => { code: string, body: string }, seconds: number, rate?: number, pids: number[] = []): Promise<Load> {
+export async function load (ports: number[], next: () => { code: string, body: string }, seconds: number, rate?: number, pids: number[] = [], quiet = false): Promise<Load> {
   const cpuBefore = pids.map(cpuSeconds)
   const runs = await Promise.all(ports.map(async (port) => await autocannon({
     url: `http://127.0.0.1:${port}`,
@@ -83,7 +83,7 @@ export async function load (ports: number[], next: () => { code: string, body: s
     ...(rate !== undefined && { overallRate: rate / ports.length }),
     requests: uploadRequests(next)
   })))
-  for (const r of runs) {
+  for (const r of quiet ? [] : runs) {
     const codes = Object.entries((r as any).statusCodeStats ?? {}).map(([code, v]) => `${code}: ${(v as { count: number }).count}`).join(', ')
     console.error(`    ${Math.round(r.requests.average)}/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, errors ${r.errors}, timeouts ${r.timeouts} (${codes})`)
   }
@@ -116,6 +116,44 @@ export async function warmUp (ports: number[], next: () => { code: string, body:
     amount: perProcess,
     requests: uploadRequests(next)
   })))
+}
+
+/** Length of one turn of a target when targets are measured in alternation (BENCH_SLICE_SECONDS). */
+const SLICE_SECONDS = Number(process.env.BENCH_SLICE_SECONDS ?? 2)
+
+/** Slices of one target's measurement taken as one: their requests and CPU summed, rates over their time. */
+function combine (slices: Load[], seconds: number): Load {
+  const requests = slices.reduce((n, l) => n + l.requests, 0)
+  const middle = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+  return {
+    requests,
+    throughput: requests / seconds,
+    // Latency percentiles of the slices cannot be merged exactly: the median slice's.
+    p50: middle(slices.map((l) => l.p50)),
+    p99: middle(slices.map((l) => l.p99)),
+    errors: slices.reduce((n, l) => n + l.errors, 0),
+    non2xx: slices.reduce((n, l) => n + l.non2xx, 0),
+    ...(slices[0].cpuPerRequest !== undefined && { cpuPerRequest: slices.reduce((sum, l) => sum + l.cpuPerRequest! * l.requests, 0) / requests })
+  }
+}
+
+/**
+ * Saturated loads of several targets (each a list of processes sharing the load) measured in
+ * alternation, `seconds` each in turns of SLICE_SECONDS: A B C A B C ..., one upload sequence for
+ * all. A machine whose other load comes and goes (another process, PostgreSQL's background work, a
+ * neighbour's job) then weighs on every target alike, which measuring each in one stretch did not:
+ * the same target's CPU per upload differed by a fifth from one stretch to the next.
+ */
+export async function alternating (groups: Service[][], next: () => { code: string, body: string }, seconds: number): Promise<Load[]> {
+  const slices: Load[][] = groups.map(() => [])
+  const turns = Math.max(1, Math.round(seconds / SLICE_SECONDS))
+  for (const targets of groups) await load(targets.map((s) => s.port), next, 1, undefined, [], true)
+  for (let turn = 0; turn < turns; turn++) {
+    for (const [i, targets] of groups.entries()) {
+      slices[i].push(await load(targets.map((s) => s.port), next, SLICE_SECONDS, undefined, targets.map((s) => s.child.pid!), true))
+    }
+  }
+  return slices.map((list) => combine(list, turns * SLICE_SECONDS))
 }
 
 export async function resetLeads (db: Db, show: Show): Promise<void> {
@@ -168,8 +206,8 @@ export const leadUpload: Benchmark = {
         return await load(ports, next, DURATION, rate, targets.map((s) => s.child.pid!))
       }
 
-      // All targets are up at once (an idle process costs nothing) and measured in turns, several
-      // rounds, so a passing load on the machine hits them alike; the median round counts.
+      // All targets are up at once (an idle process costs nothing) and measured in alternation
+      // (see `alternating`), several rounds; the median round counts.
       const reference = await startReference()
       const app = await startApp()
       // Two processes share the database connections one process had (5 each), as an operator
@@ -178,8 +216,17 @@ export const leadUpload: Benchmark = {
       const pair = [await startApp(pairPool), await startApp(pairPool)]
       const rounds: Array<{ ref: Load, ours: Load, two: Load }> = []
       for (let round = 1; round <= ROUNDS; round++) {
-        console.error(`  round ${round}/${ROUNDS}: reference, one app-api, two app-api, saturated`)
-        rounds.push({ ref: await measure([reference]), ours: await measure([app]), two: await measure(pair) })
+        console.error(`  round ${round}/${ROUNDS}: reference, one app-api, two app-api, saturated, in turns of ${SLICE_SECONDS} s`)
+        for (const targets of [[reference], [app], pair]) {
+          if (targets.some((s) => !warm.has(s))) await warmUp(targets.map((s) => s.port), uploads(show))
+          for (const s of targets) warm.add(s)
+        }
+        await resetLeads(bench.db, show)
+        const [ref, ours, two] = await alternating([[reference], [app], pair], uploads(show), DURATION)
+        for (const [name, l] of [['reference', ref], ['one app-api', ours], ['two app-api', two]] as const) {
+          console.error(`    ${name}: ${Math.round(l.throughput)}/s, CPU ${((l.cpuPerRequest ?? 0) * 1e6).toFixed(0)} µs per upload, p99 ${l.p99} ms (median turn), non-2xx ${l.non2xx}`)
+        }
+        rounds.push({ ref, ours, two })
       }
       const median = (pick: (r: typeof rounds[number]) => Load) => [...rounds].map(pick).sort((a, b) => a.throughput - b.throughput)[Math.floor(rounds.length / 2)]
       const ref = median((r) => r.ref)

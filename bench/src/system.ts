@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { sql } from 'kysely'
-import type { Db } from '@showfloor/db'
+import { queries, type Db } from '@showfloor/db'
 import { removePrefix } from '@showfloor/db/testing'
 import { benchDatabase, seedShow, type Show } from './seed.js'
 import { ATTENDEES, DURATION, EXHIBITORS, ROUNDS, WARM, load, uploads, warmUp, type Load } from './leadUpload.js'
@@ -47,6 +49,26 @@ async function backlog (db: Db): Promise<Backlog> {
 }
 
 const total = (b: Backlog): number => b.pending + b.behind
+
+/** Webhook work not done yet: notifications not fanned out, deliveries still pending. */
+async function webhooksBehind (db: Db): Promise<number> {
+  const { rows: [row] } = await sql<{ behind: number }>`
+    select ((select count(*) from outbox o where o.topic = 'webhook.notify'
+               and not exists (select 1 from webhook_fanouts f where f.notification_id = (o.payload->>'id')::uuid))
+          + (select count(*) from webhook_deliveries where state = 'pending'))::int as behind`.execute(db)
+  return row.behind
+}
+
+/** A receiver that answers every POST with 204 and counts them. */
+async function webhookReceiver (): Promise<{ server: Server, url: string, received: () => number }> {
+  let received = 0
+  const server = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => { received++; res.writeHead(204).end() })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received: () => received }
+}
 
 /**
  * CPU seconds used so far by the PostgreSQL backends connected to the benchmark's database (the
@@ -101,15 +123,16 @@ export const systemLoad: Benchmark = {
       console.error(`  seeding ${ATTENDEES} attendees and ${EXHIBITORS} exhibitors`)
       const show = await seedShow(bench.db, ATTENDEES, EXHIBITORS)
       const env = { DATABASE_URL: bench.url, REDIS_URL: redisUrl, LOG_LEVEL: 'warn', REDIS_PREFIX: `bench-${bench.name}`, QUEUE_PREFIX: prefix, HOST: '127.0.0.1' }
-      const start = async (args: string[], portVar: string, readyPath?: string) => {
+      const start = async (args: string[], portVar: string, readyPath?: string, extra: Record<string, string> = {}) => {
         const port = await freePort()
-        const service = await startService(args, { ...env, [portVar]: String(port) }, port, readyPath)
+        const service = await startService(args, { ...env, ...extra, [portVar]: String(port) }, port, readyPath)
         services.push(service)
         return service
       }
       const reference = await start(['--conditions=@showfloor/source', '--import', 'tsx', 'bench/src/reference.ts'], 'PORT', '/exhibitors/api/v1/leads/')
       const app = await start(['--max-semi-space-size=8', 'services/app-api/dist/server.js'], 'APP_API_PORT')
-      const worker = await start(['services/worker/dist/main.js'], 'WORKER_PORT')
+      // Private targets allowed: the webhook phase delivers to a receiver on this machine.
+      const worker = await start(['services/worker/dist/main.js'], 'WORKER_PORT', undefined, { WEBHOOK_ALLOW_PRIVATE: 'true' })
 
       const caughtUp = async (timeoutMs: number): Promise<boolean> => {
         const end = Date.now() + timeoutMs
@@ -159,6 +182,43 @@ export const systemLoad: Benchmark = {
         console.error(`    backlog during the run: ${samples.map(total).join(', ')}; caught up ${drainSeconds.toFixed(1)} s after it`)
         rounds.push({ ref, ours, workerCpu, samples, drainSeconds, lagging, refDb, ourDb })
       }
+
+      // Section 13: the same load with one webhook on showfloor.lead.created, so every first upload
+      // (half of them) is also delivered, signed, to a receiver; the worker must still keep up.
+      console.error('  with one webhook on showfloor.lead.created')
+      const receiver = await webhookReceiver()
+      let hooked: Load
+      let hookedWorkerCpu: number
+      let hookedLagging: boolean
+      let hookedDrain: number
+      try {
+        const organizer = (await queries.organizers.findOrganizer(bench.db, 'bench'))!
+        await queries.webhooks.createWebhook(bench.db, organizer.id, {
+          target_url: receiver.url, action_types: ['showfloor.lead.created'], secret: 'whsec_' + randomBytes(32).toString('base64')
+        }, [])
+        await resetShow(bench.db, show)
+        const next = uploads(show)
+        await load([app.port], next, 2)
+        const done = async (timeoutMs: number) => {
+          const end = Date.now() + timeoutMs
+          while (Date.now() < end) {
+            if (total(await backlog(bench.db)) + await webhooksBehind(bench.db) === 0) return true
+            await new Promise((resolve) => setTimeout(resolve, 100))
+          }
+          return false
+        }
+        if (!await done(60_000)) throw new Error('the worker did not catch up with the warm-up')
+        const workerBefore = cpuSeconds(worker.child.pid!)
+        hooked = await load([app.port], next, DURATION, undefined, [app.child.pid!])
+        const loadEnded = Date.now()
+        hookedLagging = !await done(120_000)
+        hookedDrain = (Date.now() - loadEnded) / 1000
+        hookedWorkerCpu = (cpuSeconds(worker.child.pid!) - workerBefore) / hooked.requests
+      } finally {
+        receiver.server.closeAllConnections()
+        await new Promise<void>((resolve) => receiver.server.close(() => resolve()))
+      }
+
       const median = <T>(values: T[], key: (v: T) => number): T => [...values].sort((a, b) => key(a) - key(b))[Math.floor(values.length / 2)]
       const byThroughput = median(rounds, (r) => r.ours.throughput / r.ref.throughput)
       const appCpu = median(rounds, (r) => r.ours.cpuPerRequest!)
@@ -185,6 +245,22 @@ export const systemLoad: Benchmark = {
           goal: 'does not grow'
         },
         { benchmark: b, metric: 'caught up after the load', value: rounds.map((r) => r.lagging ? 'no (120 s)' : `${r.drainSeconds.toFixed(1)} s`).join(', ') },
+        {
+          benchmark: b,
+          metric: 'throughput, worker running, 1 webhook on lead.created',
+          value: rps(hooked),
+          reference: rps(byThroughput.ref),
+          ratio: ratio(hooked.throughput, byThroughput.ref.throughput),
+          goal: '>= 0.8'
+        },
+        {
+          benchmark: b,
+          metric: 'with the webhook: worker CPU per upload; deliveries caught up after the load',
+          value: `${us(hookedWorkerCpu)}; ${hookedLagging ? 'no (120 s)' : `${hookedDrain.toFixed(1)} s`} (${receiver.received()} deliveries received)`,
+          reference: `${us(workerCpu.workerCpu)} (no webhook)`,
+          ratio: ratio(hookedWorkerCpu, workerCpu.workerCpu),
+          goal: 'report'
+        },
         { benchmark: b, metric: 'exhibitors whose lead_count is wrong', value: String(counts.rows[0].wrong), goal: '0' },
         {
           benchmark: b,
@@ -194,7 +270,7 @@ export const systemLoad: Benchmark = {
           goal: '< 150 MB'
         },
         { benchmark: b, metric: 'app-api memory after the runs (its /metrics)', value: heap, goal: 'report' },
-        { benchmark: b, metric: 'failed or non-2xx requests', value: String(rounds.reduce((n, r) => n + r.ours.errors + r.ours.non2xx, 0)), reference: String(rounds.reduce((n, r) => n + r.ref.errors + r.ref.non2xx, 0)) }
+        { benchmark: b, metric: 'failed or non-2xx requests', value: String(rounds.reduce((n, r) => n + r.ours.errors + r.ours.non2xx, 0) + hooked.errors + hooked.non2xx), reference: String(rounds.reduce((n, r) => n + r.ref.errors + r.ref.non2xx, 0)) }
       ]
     } finally {
       for (const s of [...services].reverse()) await s.stop().catch(() => {})

@@ -3,7 +3,7 @@ import pg from 'pg'
 import type { Database } from './types.js'
 
 // int8 (bigserial ids, count(*)) as numbers: every value we store stays far below 2^53.
-const types = {
+export const types = {
   getTypeParser (oid: number, format?: 'text' | 'binary') {
     if (oid === pg.types.builtins.INT8) return (value: string) => Number(value)
     return pg.types.getTypeParser(oid, format)

@@ -1,7 +1,7 @@
 import pg from 'pg'
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type Compilable } from 'kysely'
 import type { Db } from './database.js'
-import { poolOf } from './database.js'
+import { poolOf, types } from './database.js'
 import type { Database } from './types.js'
 
 // Builds and compiles queries only; it never connects (Kysely's recipe for splitting building from running).
@@ -42,10 +42,113 @@ export function prepared<P extends object, R> (name: string, build: (db: Kysely<
   const bind = (args: P): BoundStatement =>
     ({ name, text, values: slots.map((slot) => slot instanceof Param ? args[slot.key as keyof P] : slot.value) })
   const run = async (db: Db, args: P): Promise<R[]> => {
-    const { rows } = await poolOf(db).query(bind(args))
+    const statement = bind(args)
+    const { rows } = statement.values.every(isScalar)
+      ? await poolOf(db).query(new KnownRows(statement) as unknown as pg.QueryConfig)
+      : await poolOf(db).query(statement)
     return rows as R[]
   }
   return Object.assign(run, { bind })
+}
+
+function isScalar (value: unknown): value is string | number | boolean | null | undefined {
+  return value === null || value === undefined || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+}
+
+/**
+ * The columns of a named statement's rows, and each one's parser, as a connection learnt them; and
+ * an empty row with every column, which each row is copied from (all rows then share one shape).
+ */
+interface RowShape { names: string[], parsers: Array<(text: string) => unknown>, empty: Record<string, null> }
+
+// Row shapes per connection and statement name: they live and die with the connection, where the
+// statement was parsed.
+const rowShapes = new WeakMap<pg.Connection, Map<string, RowShape>>()
+
+/**
+ * A named statement run as pg runs one (parsed once per connection, bound, executed, synced), except
+ * that it asks for the rows' description only the first time on a connection: pg asks every time
+ * and builds the description's fields and parsers for every result again, work (and memory, about
+ * 8 KB for the scan upload's 25 columns) repeated on every call of the hot path. A statement's
+ * columns cannot change while it stays parsed on a connection. Only scalar values are bound this
+ * way (what pg would send as their text); anything else goes through pg's own query.
+ */
+class KnownRows implements pg.Submittable {
+  readonly name: string
+  readonly text: string
+  /** Set by pg's client: the pool's callback, wrapped with the query timeout's. */
+  callback?: (err: Error | null, result?: { rows: unknown[] }) => void
+  private shape: RowShape | undefined
+  private shapes: Map<string, RowShape> | undefined
+  private readonly rows: unknown[] = []
+
+  constructor (private readonly statement: BoundStatement) {
+    this.name = statement.name
+    this.text = statement.text
+  }
+
+  submit (connection: pg.Connection): void {
+    let shapes = rowShapes.get(connection)
+    if (shapes === undefined) {
+      shapes = new Map()
+      rowShapes.set(connection, shapes)
+    }
+    this.shapes = shapes
+    this.shape = shapes.get(this.name)
+    // pg's records of the statements parsed (or sent for parsing) on the connection, shared with its
+    // own queries; kept as pg keeps them: it moves this one to `parsedStatements` when the server
+    // confirms the parse, from this query's `name` and `text`.
+    const known = connection as unknown as { parsedStatements: Record<string, string>, submittedNamedStatements: Record<string, string> }
+    const values = this.statement.values.map((value) => value === null || value === undefined ? null : String(value))
+    connection.stream.cork()
+    try {
+      if (known.parsedStatements[this.name] === undefined && known.submittedNamedStatements[this.name] === undefined) {
+        connection.parse({ name: this.name, text: this.text, types: [] }, true)
+        known.submittedNamedStatements[this.name] = this.text
+      }
+      connection.bind({ statement: this.name, values }, true)
+      if (this.shape === undefined) connection.describe({ type: 'P', name: '' }, true)
+      connection.execute({}, true)
+      connection.sync()
+    } finally {
+      connection.stream.uncork()
+    }
+  }
+
+  handleRowDescription (msg: { fields: Array<{ name: string, dataTypeID: number, format: string }> }): void {
+    const names = msg.fields.map((field) => field.name)
+    const empty: Record<string, null> = {}
+    for (const name of names) empty[name] = null
+    this.shape = {
+      names,
+      parsers: msg.fields.map((field) => types.getTypeParser(field.dataTypeID, field.format as 'text') as (text: string) => unknown),
+      empty
+    }
+    this.shapes!.set(this.name, this.shape)
+  }
+
+  handleDataRow (msg: { fields: Array<string | null> }): void {
+    const { names, parsers, empty } = this.shape!
+    const row: Record<string, unknown> = { ...empty }
+    for (let i = 0; i < names.length; i++) {
+      const text = msg.fields[i]
+      row[names[i]] = text === null ? null : parsers[i](text)
+    }
+    this.rows.push(row)
+  }
+
+  handleReadyForQuery (): void {
+    this.callback?.(null, { rows: this.rows })
+  }
+
+  /** pg stops routing messages to a query after its error: the answer is given here. */
+  handleError (err: Error): void {
+    this.callback?.(err)
+  }
+
+  handleCommandComplete (): void {}
+  handleEmptyQuery (): void {}
+  handlePortalSuspended (): void {}
 }
 
 // Named statements a batch has parsed, per connection (pg keeps its own record only for its queries).

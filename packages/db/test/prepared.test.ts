@@ -1,6 +1,7 @@
 import t from 'tap'
 import { sql } from 'kysely'
 import { prepared, runTogether } from '../src/prepared.js'
+import { createDb, poolOf } from '../src/database.js'
 import { createTestDatabase } from '../src/testing.js'
 
 const organizerBySlug = prepared('test_organizer_by_slug', (db, p: { slug: string }) => db
@@ -22,6 +23,20 @@ const nameByCount = prepared('test_name_by_count', (db, p: { id: number }) => db
   .where('id', '=', p.id))
 
 const failing = prepared('test_failing', (db) => db.selectFrom('organizers').select(sql<number>`1 / 0`.as('x')))
+
+// Columns of several types, and a divisor: 0 fails the statement on the server after it was parsed.
+const typed = prepared('test_typed', (db, p: { slug: string | string[], divisor: number }) => db
+  .selectFrom('organizers')
+  .select((eb) => [
+    'id', 'name', 'slug',
+    sql<number>`(id::bigint * 1000000000)`.as('big'),
+    sql<Date>`'2026-12-01T10:00:00Z'::timestamptz`.as('at'),
+    sql<{ tags: string[] }>`jsonb_build_object('tags', jsonb_build_array('hot', null))`.as('doc'),
+    sql<boolean>`id > 0`.as('positive'),
+    sql<number | null>`null::int`.as('nothing'),
+    sql<number>`(10 / ${eb.val(p.divisor)}::int)`.as('ratio')
+  ])
+  .where(sql<boolean>`slug = any(${p.slug}::text[])`))
 
 t.test('prepared statements and batches', async (t) => {
   const test = await createTestDatabase('prepared')
@@ -77,5 +92,36 @@ t.test('prepared statements and batches', async (t) => {
       .set((eb) => ({ name: eb.selectFrom('events').select(sql<string>`count(*)::text`.as('n')).where('organizer_id', '=', id) }))
       .where('id', 'in', (eb) => eb.selectFrom('l').select('l.id'))
       .execute()), '0')
+  })
+
+  t.test('a statement asks for its rows\' description once per connection, and reads its rows alike every time', async (t) => {
+    // One connection: every call runs where the statement was parsed and described before.
+    const single = createDb(test.url, { max: 1 })
+    t.teardown(() => single.destroy())
+    let descriptions = 0
+    poolOf(single).on('connect', (client) => {
+      (client as unknown as { connection: NodeJS.EventEmitter }).connection.on('rowDescription', () => { descriptions++ })
+    })
+    const expected = [{ id, name: 'Acme', slug: 'acme', big: id * 1e9, at: new Date('2026-12-01T10:00:00Z'), doc: { tags: ['hot', null] }, positive: true, nothing: null, ratio: 5 }]
+    await single.updateTable('organizers').set({ name: 'Acme' }).where('id', '=', id).execute()
+    // An array is not a scalar: that call goes through pg's own query, on the same connection.
+    const slugs = (slug: string) => `{${slug}}` as unknown as string
+    t.same(await typed(single, { slug: slugs('acme'), divisor: 2 }), expected, 'first call: parsed and described')
+    t.same(await typed(single, { slug: slugs('acme'), divisor: 2 }), expected, 'second call: neither')
+    t.same(await typed(single, { slug: ['acme'], divisor: 2 }), expected, 'through pg\'s query, which knows the statement is parsed')
+    t.same(await typed(single, { slug: slugs('nobody'), divisor: 2 }), [], 'no rows')
+    t.equal(descriptions, 2, `rows described ${descriptions} times in four calls: twice expected, at the first call and by pg's own query, which asks every time`)
+    await t.rejects(typed(single, { slug: slugs('acme'), divisor: 0 }), /division by zero/, 'an error on the server rejects the call')
+    t.same(await typed(single, { slug: slugs('acme'), divisor: 2 }), expected, 'and the pool goes on (on a new connection: pg\'s pool drops one whose query failed)')
+    const described = await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements where name = 'test_typed'`.execute(single)
+    t.equal(described.rows[0].n, 1, 'parsed once on that connection')
+  })
+
+  t.test('a statement that failed before its rows were described is described at its next run', async (t) => {
+    const single = createDb(test.url, { max: 1 })
+    t.teardown(() => single.destroy())
+    // The first run fails in the bind (an integer that is not one), before any description.
+    await t.rejects(typed(single, { slug: '{acme}', divisor: 'x' as unknown as number }), /invalid input syntax/)
+    t.match(await typed(single, { slug: '{acme}', divisor: 5 }), [{ id, ratio: 2, at: new Date('2026-12-01T10:00:00Z') }])
   })
 })
