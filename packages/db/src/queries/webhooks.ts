@@ -224,9 +224,9 @@ export async function fanOut (db: Db, notifications: ReadonlyArray<{ id: string 
       returning webhook_id, notification_id
     )
     select m.webhook_id, m.notification_id::text as notification_id from matched m
-    where exists (select 1 from added a where a.webhook_id = m.webhook_id and a.notification_id = m.notification_id)
-      or exists (select 1 from webhook_deliveries d
-        where d.webhook_id = m.webhook_id and d.notification_id = m.notification_id and d.state = 'pending')
+    left join added a on a.webhook_id = m.webhook_id and a.notification_id = m.notification_id
+    left join webhook_deliveries d on d.webhook_id = m.webhook_id and d.notification_id = m.notification_id
+    where a.webhook_id is not null or d.state = 'pending'
     order by m.ord, m.webhook_id`.execute(db)
   return rows
 }
