@@ -15,7 +15,10 @@ export const QUEUES = {
   exports: 'exports',
   /** Webhook notifications, each fanned out to the webhooks that listen for it. */
   webhooks: 'webhooks',
-  /** One job per (webhook, notification): the signed POST, retried for up to 3 days. */
+  /**
+   * The signed POSTs: first attempts in batches per webhook, then one job per (webhook,
+   * notification) for each retry, for up to 3 days.
+   */
   webhookDelivery: 'webhook-delivery'
 } as const
 export type QueueName = typeof QUEUES[keyof typeof QUEUES]
@@ -33,7 +36,9 @@ export const JOBS = {
   webhookNotify: 'webhook.notify',
   /** The notifications of one relayed batch, fanned out together. */
   webhookNotifyBatch: 'webhook.notify.batch',
-  webhookDeliver: 'webhook.deliver'
+  webhookDeliver: 'webhook.deliver',
+  /** The first attempts of many notifications to one webhook, from one fan-out batch. */
+  webhookDeliverBatch: 'webhook.deliver.batch'
 } as const
 
 /**
@@ -66,6 +71,19 @@ export type WebhookNotifyJob = WebhookNotification
  */
 export const WebhookDeliverJob = Type.Object({ webhook_id: Type.Integer({ minimum: 1 }), notification: WebhookNotification })
 export type WebhookDeliverJob = Static<typeof WebhookDeliverJob>
+
+/** The most notifications one batch delivery job carries; a fan-out splits larger ones. */
+export const WEBHOOK_DELIVERY_BATCH = 100
+
+/**
+ * The first attempts of notifications to one webhook (what one fan-out batch found for it): each
+ * one that fails goes on as a `WebhookDeliverJob` of its own, retried as those are.
+ */
+export const WebhookDeliverBatchJob = Type.Object({
+  webhook_id: Type.Integer({ minimum: 1 }),
+  notifications: Type.Array(WebhookNotification, { minItems: 1, maxItems: 1000 })
+})
+export type WebhookDeliverBatchJob = Static<typeof WebhookDeliverBatchJob>
 
 /** The notifications of one relayed batch of outbox rows. */
 export const WebhookNotifyBatchJob = Type.Object({

@@ -3,7 +3,7 @@ import { Histogram, type Registry } from 'prom-client'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '@showfloor/db'
 import { RedisOutageLog, closeProducers, closeRedis, createProducerRedis, createProducers, createQueue, createRedis } from '@showfloor/queue'
-import { QUEUES, type QueueName } from '@showfloor/schemas'
+import { JOBS, QUEUES, type QueueName } from '@showfloor/schemas'
 import { createMailer } from './mail/mailer.js'
 import { OutboxRelay, type OutboxRelayOptions } from './outboxRelay.js'
 import { accessCodeEmailProcessor, claimMargin } from './processors/email.js'
@@ -14,6 +14,7 @@ import { Reconciler, type ReconcilerOptions } from './reconciler.js'
 import {
   WEBHOOK_DEFAULTS, createDeliveryAgents, webhookDeliveryProcessor, webhookRetryDelay, type WebhookDeliveryOptions
 } from './processors/webhookDelivery.js'
+import { webhookDeliveryBatchProcessor } from './processors/webhookDeliveryBatch.js'
 import { webhookFanOutProcessor } from './processors/webhookFanOut.js'
 
 /** Something the worker started and must stop on shutdown. */
@@ -92,6 +93,11 @@ export function startWorkers (options: WorkersOptions): RunningWorkers {
     registers: [options.metrics]
   })
 
+  // First attempts come in batches per webhook; retries, and jobs queued before batches, one by one.
+  const deliverOne = webhookDeliveryProcessor(db, log, webhooks, lag, agents)
+  const deliverBatch = webhookDeliveryBatchProcessor(db, log, webhooks, deliveries, lag, agents)
+  const webhookDeliveries: Processor = async (job) => job.name === JOBS.webhookDeliverBatch ? await deliverBatch(job) : await deliverOne(job)
+
   const mailer = createMailer({ smtpUrl: options.mail.smtpUrl, mailDir: options.mail.mailDir, timeoutMs: options.mail.sendTimeoutMs, log })
   closables.push({ name: 'mailer', close: mailer.close })
 
@@ -132,7 +138,7 @@ export function startWorkers (options: WorkersOptions): RunningWorkers {
     [QUEUES.leadEnrichment]: start(QUEUES.leadEnrichment, leadEnrichmentProcessor(db), 16),
     [QUEUES.maintenance]: start(QUEUES.maintenance, pruneProcessor(db, prune), 1),
     [QUEUES.webhooks]: start(QUEUES.webhooks, webhookFanOutProcessor(db, deliveries), 16),
-    [QUEUES.webhookDelivery]: start(QUEUES.webhookDelivery, webhookDeliveryProcessor(db, log, webhooks, lag, agents), webhooks.concurrency, {
+    [QUEUES.webhookDelivery]: start(QUEUES.webhookDelivery, webhookDeliveries, webhooks.concurrency, {
       settings: { backoffStrategy: webhookRetryDelay(webhooks) }
     }),
     // One export at a time per process: each keeps a core busy while it writes its file.

@@ -1,6 +1,6 @@
 import { CompiledQuery, sql, type ExpressionBuilder, type QueryCreator } from 'kysely'
 import { JOBS, LEAD_ACTION_TYPES, type WebhookActionType } from '@showfloor/schemas'
-import type { Db } from '../database.js'
+import { poolOf, type Db } from '../database.js'
 import type { BoundStatement } from '../prepared.js'
 import type { Database, Webhook, WebhookCall, WebhookDelivery, WebhookDeliveryState } from '../types.js'
 
@@ -299,6 +299,81 @@ export async function recordCall (db: Db, call: CallRecord, outcome: DeliveryOut
     return
   }
   await db.with('d', delivery).insertInto('webhook_calls').values(values).execute()
+}
+
+/** A delivery of a batch as the batch reads it. */
+export interface BatchDelivery { notification_id: string, state: WebhookDeliveryState, attempts: number }
+
+/** What a batch of first attempts reads: the webhook, and its stored deliveries among the batch's notifications. */
+export interface BatchTarget extends Pick<Webhook, 'enabled' | 'target_url' | 'secret'> { deliveries: BatchDelivery[] }
+
+// Raw named statements: a batch runs them once each, planned once per connection, with no query
+// building per call. The notification ids travel as one comma-separated text (uuids hold no comma).
+const BATCH_TARGET = {
+  name: 'showfloor_webhook_batch_target',
+  text: `select w.enabled, w.target_url, w.secret,
+    coalesce((select json_agg(json_build_object('notification_id', d.notification_id, 'state', d.state, 'attempts', d.attempts))
+      from webhook_deliveries d
+      where d.webhook_id = w.id and d.notification_id = any(string_to_array($2::text, ',')::uuid[])), '[]'::json) as deliveries
+    from webhooks w where w.id = $1::integer`
+}
+
+/** The webhook of a batch and the batch's stored deliveries, in one statement; undefined when the webhook is gone. */
+export async function batchDeliveryTarget (db: Db, webhookId: number, notificationIds: readonly string[]): Promise<BatchTarget | undefined> {
+  const { rows } = await poolOf(db).query<BatchTarget>({ ...BATCH_TARGET, values: [webhookId, notificationIds.join(',')] })
+  return rows[0]
+}
+
+/**
+ * Where a batch leaves one of its deliveries: `call` when it was attempted (logged, one attempt
+ * more), null when it was ended or kept pending without one.
+ */
+export interface BatchRecord {
+  notification_id: string
+  state: WebhookDeliveryState
+  /** While pending: how long until the next attempt. */
+  retry_ms: number
+  call: Omit<CallRecord, 'webhook_id' | 'notification_id'> | null
+}
+
+const RECORD_BATCH = {
+  name: 'showfloor_webhook_record_batch',
+  text: `with r as (
+      select * from jsonb_to_recordset($2::jsonb) as r(
+        notification_id uuid, state text, retry_ms double precision, attempted boolean, action_type text, is_retry boolean,
+        execution_time double precision, return_code integer, success boolean, payload jsonb, response_body text)
+    ),
+    moved as (
+      update webhook_deliveries d
+      set state = r.state,
+        attempts = d.attempts + case when r.attempted then 1 else 0 end,
+        next_attempt_at = now() + make_interval(secs => r.retry_ms / 1000),
+        updated_at = now()
+      from r
+      where d.webhook_id = $1::integer and d.notification_id = r.notification_id and d.state = 'pending'
+    ),
+    disabled as (
+      update webhooks set enabled = false where id = $1::integer and exists (select 1 from r where r.state = 'disabled')
+    )
+    insert into webhook_calls (webhook_id, action_type, notification_id, is_retry, execution_time, return_code, success, payload, response_body)
+    select w.id, r.action_type, r.notification_id, r.is_retry, r.execution_time, r.return_code, r.success, r.payload, r.response_body
+    from r join webhooks w on w.id = $1::integer
+    where r.attempted`
+}
+
+/**
+ * Logs the attempts of a batch and moves all its deliveries on, in one statement: each pending
+ * delivery to its final state, or, still pending, one attempt more (when attempted) and the next
+ * one due after `retry_ms`. A delivery that already ended keeps its state. When a record is
+ * `disabled` (the receiver answered 410), the webhook is disabled in the same statement. Calls of a
+ * webhook deleted meanwhile are not logged (they would go with it).
+ */
+export async function recordBatch (db: Db, webhookId: number, records: readonly BatchRecord[]): Promise<void> {
+  if (records.length === 0) return
+  const rows = records.map(({ notification_id: id, state, retry_ms: retryMs, call }) => call === null
+    ? { notification_id: id, state, retry_ms: retryMs, attempted: false }
+    : { notification_id: id, state, retry_ms: retryMs, attempted: true, ...call })
+  await poolOf(db).query({ ...RECORD_BATCH, values: [webhookId, JSON.stringify(rows)] })
 }
 
 /** Ends a pending delivery without an attempt (its webhook disabled, or too old to try); false when it was not pending. */

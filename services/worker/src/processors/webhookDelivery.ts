@@ -6,7 +6,7 @@ import { UnrecoverableError, type Job } from 'bullmq'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Histogram } from 'prom-client'
 import { queries, type Db } from '@showfloor/db'
-import { WebhookDeliverJob, parseJob, webhookPayload } from '@showfloor/schemas'
+import { WebhookDeliverJob, parseJob, webhookPayload, type WebhookNotification } from '@showfloor/schemas'
 import { TargetRefused, isPublicAddress, publicOnlyLookup, targetHost, targetUrlProblem } from '@showfloor/http'
 
 export interface WebhookDeliveryOptions {
@@ -22,6 +22,8 @@ export interface WebhookDeliveryOptions {
   allowPrivate: boolean
   /** Parallel deliveries per worker process: a slow receiver holds one slot, not the queue. */
   concurrency: number
+  /** Parallel POSTs within one batch of first attempts to one webhook. */
+  batchConcurrency: number
 }
 
 export const WEBHOOK_DEFAULTS: WebhookDeliveryOptions = {
@@ -30,7 +32,8 @@ export const WEBHOOK_DEFAULTS: WebhookDeliveryOptions = {
   maxRetryMs: 3600_000,
   maxAgeMs: 3 * 24 * 3600_000,
   allowPrivate: false,
-  concurrency: 50
+  concurrency: 50,
+  batchConcurrency: 8
 }
 
 /** The pause after the `failures`-th failed attempt: first, doubled each time, capped. */
@@ -59,6 +62,20 @@ export function webhookRetryDelay (options: Pick<WebhookDeliveryOptions, 'firstR
 export function signWebhook (secret: string, id: string, timestamp: number, body: string): string {
   const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64')
   return 'v1,' + createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')
+}
+
+/** A notification's body and its Standard Webhooks headers, signed now with the webhook's secret. */
+export function signedNotification (secret: string, notification: WebhookNotification) {
+  const payload = webhookPayload(notification)
+  const body = JSON.stringify(payload)
+  const timestamp = Math.floor(Date.now() / 1000)
+  const headers = {
+    'user-agent': 'Showfloor-Webhooks/1',
+    'webhook-id': notification.id,
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': signWebhook(secret, notification.id, timestamp, body)
+  }
+  return { payload, body, headers }
 }
 
 export interface Attempt {
@@ -181,15 +198,7 @@ export function webhookDeliveryProcessor (db: Db, log: FastifyBaseLogger, option
       throw new UnrecoverableError('given up: past the age limit')
     }
 
-    const payload = webhookPayload(notification)
-    const body = JSON.stringify(payload)
-    const timestamp = Math.floor(Date.now() / 1000)
-    const headers = {
-      'user-agent': 'Showfloor-Webhooks/1',
-      'webhook-id': notification.id,
-      'webhook-timestamp': String(timestamp),
-      'webhook-signature': signWebhook(webhook.secret, notification.id, timestamp, body)
-    }
+    const { payload, body, headers } = signedNotification(webhook.secret, notification)
     const attempt = await postWebhook(webhook.target_url, headers, body, options, agents)
     const success = attempt.status !== null && attempt.status >= 200 && attempt.status < 300
     const gone = attempt.status === 410

@@ -1,6 +1,7 @@
 import type { Job, Queue } from 'bullmq'
 import { queries, type Db } from '@showfloor/db'
-import { JOBS, WebhookNotifyBatchJob, WebhookNotifyJob, parseJob, webhookDeliveryJobId, type WebhookNotification } from '@showfloor/schemas'
+import { JOBS, WebhookNotifyBatchJob, WebhookNotifyJob, parseJob, type WebhookNotification } from '@showfloor/schemas'
+import { webhookBatchJobs } from './webhookDeliveryBatch.js'
 
 export interface FanOutResult { notifications: number, deliveries: number }
 
@@ -9,11 +10,11 @@ export interface FanOutResult { notifications: number, deliveries: number }
  * events or the notification's event among its events). A relayed batch of notifications is
  * fanned out together, in one statement that stores a pending delivery per webhook and
  * notification and marks every notification handled (queries.webhooks.fanOut), then one bulk add
- * of a delivery job per delivery, whose id comes from the webhook and the notification. Stored
- * first, a delivery survives a Redis that loses its job (the reconciler queues it again), and a
- * fan-out that runs twice adds nothing: the deliveries stored by the first are not stored again,
- * and only those still pending get their job added, under the same id, which BullMQ ignores while
- * it holds the job.
+ * of a batch delivery job per webhook (split past WEBHOOK_DELIVERY_BATCH notifications), whose id
+ * comes from the webhook and the notifications. Stored first, a delivery survives a Redis that
+ * loses its job (the reconciler queues it again), and a fan-out that runs twice adds nothing: the
+ * deliveries stored by the first are not stored again, and only those still pending get a job,
+ * under the same id as before while they all still are, which BullMQ ignores while it holds the job.
  */
 export function webhookFanOutProcessor (db: Db, deliveries: Queue) {
   return async function fanOut (job: Job): Promise<FanOutResult> {
@@ -22,12 +23,14 @@ export function webhookFanOutProcessor (db: Db, deliveries: Queue) {
       : [parseJob(WebhookNotifyJob, job.data)]
     const byId = new Map(notifications.map((notification) => [notification.id, notification]))
     const rows = await queries.webhooks.fanOut(db, notifications)
-    const jobs = rows.map((row) => ({
-      name: JOBS.webhookDeliver,
-      data: { webhook_id: row.webhook_id, notification: byId.get(row.notification_id)! },
-      opts: { jobId: webhookDeliveryJobId(row.webhook_id, row.notification_id) }
-    }))
+    const byWebhook = new Map<number, WebhookNotification[]>()
+    for (const row of rows) {
+      const list = byWebhook.get(row.webhook_id)
+      const notification = byId.get(row.notification_id)!
+      if (list) list.push(notification); else byWebhook.set(row.webhook_id, [notification])
+    }
+    const jobs = [...byWebhook].flatMap(([webhookId, list]) => webhookBatchJobs(webhookId, list))
     if (jobs.length > 0) await deliveries.addBulk(jobs)
-    return { notifications: notifications.length, deliveries: jobs.length }
+    return { notifications: notifications.length, deliveries: rows.length }
   }
 }
