@@ -5,6 +5,7 @@ import { seedAttendees, seedEvent, seedExhibitor, uploadLead } from '@showfloor/
 import { JOBS, QUEUES, WEBHOOK_ACTION_TYPES, webhookDeliveryJobId } from '@showfloor/schemas'
 import { PRUNE_DEFAULTS, pruneProcessor } from '../src/processors/prune.js'
 import { signWebhook, webhookBackoff } from '../src/processors/webhookDelivery.js'
+import { webhookBatchJobId } from '../src/processors/webhookDeliveryBatch.js'
 import { callsOf, createHook, waitFor, webhookSetup, writeNotification } from './support/webhooks.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -167,8 +168,11 @@ t.test('deliveries to a receiver that verifies them', async (t) => {
     await writeNotification(db, organizer, eventSlug, 'pretix.event.order.placed', { code: 'GONE2' })
     await new Promise((resolve) => setTimeout(resolve, 1500))
     t.equal(receiver.at('/gone').length, 1, 'not retried, and nothing more sent')
-    const job = await s.inspect[QUEUES.webhookDelivery].getJob(webhookDeliveryJobId(hook.id, first))
+    // The first attempt came in a batch of its own (the only delivery to this webhook): it completed, and queued no retry.
+    const job = await s.inspect[QUEUES.webhookDelivery].getJob(webhookBatchJobId(hook.id, [first]))
     t.equal(await job?.getState(), 'completed')
+    t.same(job?.returnvalue, { delivered: 0, failed: 0, skipped: 0, givenUp: 0, deferred: 0 })
+    t.equal(await s.inspect[QUEUES.webhookDelivery].getJob(webhookDeliveryJobId(hook.id, first)), undefined, 'no retry job')
   })
 
   t.test('a slow receiver fails its attempt and holds up nobody else', async (t) => {
