@@ -45,8 +45,8 @@ t.test('batched first attempts', async (t) => {
   const { db, receiver } = s
   const deliveryQueue = s.inspect[QUEUES.webhookDelivery]
   const lagCount = async () => {
-    const metric = await s.registry.getSingleMetric('showfloor_webhook_delivery_lag_seconds')!.get()
-    return metric.values.find((v) => v.metricName === 'showfloor_webhook_delivery_lag_seconds_count')?.value ?? 0
+    const metric = await s.registry.getSingleMetricAsString('showfloor_webhook_delivery_lag_seconds')
+    return Number(/showfloor_webhook_delivery_lag_seconds_count (\d+)/.exec(metric)?.[1] ?? 0)
   }
 
   t.test('150 notifications to one webhook: two batch jobs, every one delivered once, signed, logged as a first attempt', async (t) => {
