@@ -84,7 +84,9 @@ export function startWorkers (options: WorkersOptions): RunningWorkers {
   // The fan-out adds delivery jobs on the workers' connection: while Redis is away it waits, as its job does.
   const deliveries = createQueue(QUEUES.webhookDelivery, redis, prefix, outage)
   closables.push({ name: 'webhook delivery producer', close: async () => { await deliveries.close() } })
-  const agents = createDeliveryAgents(webhooks.concurrency)
+  // As many sockets per receiver as POSTs may run at once (jobs times each batch's POSTs): a request
+  // waiting for a socket would spend its timeout before it reached the receiver.
+  const agents = createDeliveryAgents(webhooks.concurrency * webhooks.batchConcurrency)
   closables.push({ name: 'webhook connections', close: async () => { agents.http.destroy(); agents.https.destroy() } })
   const lag = options.metrics && new Histogram({
     name: 'showfloor_webhook_delivery_lag_seconds',
