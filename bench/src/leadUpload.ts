@@ -236,8 +236,9 @@ export const leadUpload: Benchmark = {
       console.error(`  both at ${half} uploads/s`)
       const refHalf = await measure([reference], half)
       const oursHalf = await measure([app], half)
-      // The same steady rate split over two processes: CPU per upload without the saturated
-      // machine's contention (two app-api processes, PostgreSQL and the load generator on 2 cores).
+      // The same rate split over two processes. autocannon keeps a rate by sending each second's
+      // requests as fast as it can and then waiting for the next second: a burst at saturation,
+      // then idle, not a steady pace; these rows (and the p99 at half rate) measure that burst.
       const twoHalf = await measure(pair, half)
       const oursRss = peakRssMb(app.child.pid!)
       const twoRss = Math.max(...pair.map((s) => peakRssMb(s.child.pid!)))
@@ -255,10 +256,10 @@ export const leadUpload: Benchmark = {
         { benchmark: 'lead upload (64 conn)', metric: 'throughput, 1 app-api', value: rps(ours), reference: rps(ref), ratio: ratio(ours.throughput, ref.throughput), goal: '>= 0.9' },
         { benchmark: 'lead upload (64 conn)', metric: 'CPU per upload, 1 app-api', value: us(cpu((r) => r.ours)), reference: us(cpu((r) => r.ref)), ratio: ratio(cpu((r) => r.ours).cpuPerRequest!, cpu((r) => r.ref).cpuPerRequest!), goal: '<= 1.25' },
         { benchmark: 'lead upload (64 conn)', metric: 'CPU per upload, 2 app-api (summed)', value: us(cpu((r) => r.two)), reference: us(cpu((r) => r.ours)), ratio: ratio(cpu((r) => r.two).cpuPerRequest!, cpu((r) => r.ours).cpuPerRequest!), goal: '<= 1.1 (vs one)' },
-        { benchmark: 'lead upload (64 conn)', metric: `CPU per upload at ${half}/s, 2 app-api (summed)`, value: us(twoHalf), reference: `${us(oursHalf)} (1 app-api)`, ratio: ratio(twoHalf.cpuPerRequest!, oursHalf.cpuPerRequest!), goal: '<= 1.1 (vs one)' },
+        { benchmark: 'lead upload (64 conn)', metric: `CPU per upload at ${half}/s (bursts), 2 app-api (summed)`, value: us(twoHalf), reference: `${us(oursHalf)} (1 app-api)`, ratio: ratio(twoHalf.cpuPerRequest!, oursHalf.cpuPerRequest!), goal: '<= 1.1 (vs one)' },
         { benchmark: 'lead upload (64 conn)', metric: 'p50 saturated', value: ms(ours.p50), reference: ms(ref.p50), ratio: ratio(ours.p50, ref.p50) },
         { benchmark: 'lead upload (64 conn)', metric: 'p99 saturated', value: ms(ours.p99), reference: ms(ref.p99), ratio: ratio(ours.p99, ref.p99) },
-        { benchmark: 'lead upload (64 conn)', metric: `p99 at ${half}/s (half ref.)`, value: ms(oursHalf.p99), reference: ms(refHalf.p99), ratio: ratio(oursHalf.p99, refHalf.p99), goal: '<= 2' },
+        { benchmark: 'lead upload (64 conn)', metric: `p99 at ${half}/s (half ref., bursts)`, value: ms(oursHalf.p99), reference: ms(refHalf.p99), ratio: ratio(oursHalf.p99, refHalf.p99), goal: '<= 2' },
         { benchmark: 'lead upload (64 conn)', metric: 'throughput, 2 app-api', value: rps(two), reference: rps(ours), ratio: ratio(two.throughput, ours.throughput), goal: '>= 1 (vs one)' },
         { benchmark: 'lead upload (64 conn)', metric: 'peak RSS per app-api', value: `${oursRss.toFixed(0)} MB (two: ${twoRss.toFixed(0)} MB each)`, goal: '< 150 MB' },
         { benchmark: 'lead upload (64 conn)', metric: 'failed or non-2xx requests', value: failed([...rounds.flatMap((r) => [r.ours, r.two]), oursHalf, twoHalf]), reference: failed([...rounds.map((r) => r.ref), refHalf]) },
