@@ -164,6 +164,39 @@ export async function postWebhook (target: string, headers: Record<string, strin
   })
 }
 
+/** What one attempt comes to, and the call to log for it. */
+export interface AttemptOutcome {
+  /** `delivered` on a 2xx answer, `disabled` on 410, else `pending` (tried again after `delayMs`) or `given_up` when that would pass the age limit. */
+  state: 'delivered' | 'disabled' | 'given_up' | 'pending'
+  /** The pause before the next attempt, after `made` earlier ones and this one. */
+  delayMs: number
+  call: Omit<queries.webhooks.CallRecord, 'webhook_id' | 'notification_id'>
+}
+
+/** Judges an attempt at a notification as every delivery does, one at a time or in a batch (contract section 13). */
+export function attemptOutcome (
+  notification: WebhookNotification, attempt: Attempt, made: number, isRetry: boolean, payload: Record<string, unknown>,
+  options: Pick<WebhookDeliveryOptions, 'firstRetryMs' | 'maxRetryMs' | 'maxAgeMs'>
+): AttemptOutcome {
+  const success = attempt.status !== null && attempt.status >= 200 && attempt.status < 300
+  const gone = attempt.status === 410
+  const delayMs = webhookBackoff(options)(made + 1)
+  const givenUp = !success && !gone && Date.now() - Date.parse(notification.created_at) + delayMs > options.maxAgeMs
+  return {
+    state: success ? 'delivered' : gone ? 'disabled' : givenUp ? 'given_up' : 'pending',
+    delayMs,
+    call: {
+      action_type: notification.action,
+      is_retry: isRetry,
+      execution_time: attempt.seconds,
+      return_code: attempt.status,
+      success,
+      payload,
+      response_body: attempt.body
+    }
+  }
+}
+
 export type DeliveryResult = { delivered: number } | { disabled: number } | { skipped: string }
 
 /**
@@ -178,7 +211,6 @@ export type DeliveryResult = { delivered: number } | { disabled: number } | { sk
  * change: then it is given up, logged, and the job stays failed.
  */
 export function webhookDeliveryProcessor (db: Db, log: FastifyBaseLogger, options: WebhookDeliveryOptions, lag?: Histogram, agents?: DeliveryAgents) {
-  const backoff = webhookBackoff(options)
   return async function deliver (job: Job): Promise<DeliveryResult> {
     const { webhook_id: webhookId, notification } = parseJob(WebhookDeliverJob, job.data)
     const webhook = await queries.webhooks.deliveryTarget(db, webhookId, notification.id)
@@ -200,33 +232,20 @@ export function webhookDeliveryProcessor (db: Db, log: FastifyBaseLogger, option
 
     const { payload, body, headers } = signedNotification(webhook.secret, notification)
     const attempt = await postWebhook(webhook.target_url, headers, body, options, agents)
-    const success = attempt.status !== null && attempt.status >= 200 && attempt.status < 300
-    const gone = attempt.status === 410
     const reason = attempt.error ?? `answered ${attempt.status}`
-    const delay = backoff(made + 1)
-    const givenUp = !success && !gone && Date.now() - Date.parse(notification.created_at) + delay > options.maxAgeMs
-    const state = success ? 'delivered' : gone ? 'disabled' : givenUp ? 'given_up' : 'pending'
-    await queries.webhooks.recordCall(db, {
-      webhook_id: webhookId,
-      action_type: notification.action,
-      notification_id: notification.id,
-      is_retry: made > 0 || job.attemptsStarted > 1,
-      execution_time: attempt.seconds,
-      return_code: attempt.status,
-      success,
-      payload,
-      response_body: attempt.body
-    }, { state, retryInMs: state === 'pending' ? delay : 0, notification })
+    const { state, delayMs: delay, call } = attemptOutcome(notification, attempt, made, made > 0 || job.attemptsStarted > 1, payload, options)
+    await queries.webhooks.recordCall(db, { webhook_id: webhookId, notification_id: notification.id, ...call },
+      { state, retryInMs: state === 'pending' ? delay : 0, notification })
 
-    if (success) {
+    if (state === 'delivered') {
       lag?.observe((Date.now() - Date.parse(notification.created_at)) / 1000)
       return { delivered: attempt.status! }
     }
-    if (gone) {
+    if (state === 'disabled') {
       log.warn({ webhook: webhookId, notification: notification.id }, 'webhook receiver answered 410 Gone: webhook disabled')
       return { disabled: webhookId }
     }
-    if (givenUp) {
+    if (state === 'given_up') {
       log.warn({ webhook: webhookId, notification: notification.id, attempts: made + 1, reason }, 'webhook delivery given up')
       throw new UnrecoverableError(`given up: ${reason}`)
     }

@@ -6,7 +6,7 @@ import { queries, type Db } from '@showfloor/db'
 import {
   JOBS, WEBHOOK_DELIVERY_BATCH, WebhookDeliverBatchJob, parseJob, webhookDeliveryJobId, type WebhookDeliverJob, type WebhookNotification
 } from '@showfloor/schemas'
-import { postWebhook, signedNotification, webhookBackoff, type DeliveryAgents, type WebhookDeliveryOptions } from './webhookDelivery.js'
+import { attemptOutcome, postWebhook, signedNotification, type DeliveryAgents, type WebhookDeliveryOptions } from './webhookDelivery.js'
 
 /**
  * The job id of a batch delivery: derived from the webhook and every notification id, so the same
@@ -58,7 +58,6 @@ export type BatchResult = { skipped: string } | {
  * recorded meanwhile are left out (delivered) or tried again (at least once, never zero times).
  */
 export function webhookDeliveryBatchProcessor (db: Db, log: FastifyBaseLogger, options: WebhookDeliveryOptions, deliveries: Queue, lag?: Histogram, agents?: DeliveryAgents) {
-  const backoff = webhookBackoff(options)
   return async function deliverBatch (job: Job): Promise<BatchResult> {
     const { webhook_id: webhookId, notifications } = parseJob(WebhookDeliverBatchJob, job.data)
     const target = await queries.webhooks.batchDeliveryTarget(db, webhookId, notifications.map((n) => n.id))
@@ -97,30 +96,13 @@ export function webhookDeliveryBatchProcessor (db: Db, log: FastifyBaseLogger, o
         const made = pending.get(notification.id)!
         const { payload, body, headers } = signedNotification(target.secret, notification)
         const attempt = await postWebhook(target.target_url, headers, body, options, agents)
-        const success = attempt.status !== null && attempt.status >= 200 && attempt.status < 300
-        const isGone = attempt.status === 410
-        const delayMs = backoff(made + 1)
-        const givenUp = !success && !isGone && Date.now() - Date.parse(notification.created_at) + delayMs > options.maxAgeMs
-        const state = success ? 'delivered' : isGone ? 'disabled' : givenUp ? 'given_up' : 'pending'
-        records.push({
-          notification_id: notification.id,
-          state,
-          retry_ms: state === 'pending' ? delayMs : 0,
-          call: {
-            action_type: notification.action,
-            is_retry: made > 0 || job.attemptsStarted > 1,
-            execution_time: attempt.seconds,
-            return_code: attempt.status,
-            success,
-            payload,
-            response_body: attempt.body
-          }
-        })
-        if (success) delivered.push(notification)
-        else if (isGone) {
+        const { state, delayMs, call } = attemptOutcome(notification, attempt, made, made > 0 || job.attemptsStarted > 1, payload, options)
+        records.push({ notification_id: notification.id, state, retry_ms: state === 'pending' ? delayMs : 0, call })
+        if (state === 'delivered') delivered.push(notification)
+        else if (state === 'disabled') {
           gone = true
           log.warn({ webhook: webhookId, notification: notification.id }, 'webhook receiver answered 410 Gone: webhook disabled')
-        } else if (givenUp) {
+        } else if (state === 'given_up') {
           result.givenUp++
           log.warn({ webhook: webhookId, notification: notification.id, attempts: made + 1, reason: attempt.error ?? `answered ${attempt.status}` }, 'webhook delivery given up')
         } else retries.push({ notification, delayMs })
