@@ -1,32 +1,18 @@
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { sql } from 'kysely'
 import { queries, type Db } from '@showfloor/db'
 import { createTestDatabase, removePrefix, seedAttendees, seedEvent, seedExhibitor, testPrefix, uploadLead, waitFor } from '@showfloor/db/testing'
-import { closeProducers, closeRedis, createProducerRedis, createProducers, type Producers } from '@showfloor/queue'
 import { JOBS, PRUNE_SCHEDULER, QUEUES } from '@showfloor/schemas'
 import { OutboxRelay } from '../src/outboxRelay.js'
 import { Reconciler, reconcileBatchJobId } from '../src/reconciler.js'
 import { startWorkers, type RunningWorkers } from '../src/workers.js'
-import { sharedRedisUrl, silentLog, silentOutage } from './support/queues.js'
+import { producersFor, sharedRedisUrl, silentLog } from './support/queues.js'
 import { privateRedis } from './support/redisServer.js'
 
 const mail = { mailDir: './var/mail', from: 'fair@example.org', appUrl: 'https://app.example.org', sendTimeoutMs: 1000 }
 
 async function closeAll (running: RunningWorkers): Promise<void> {
   for (const closable of [...running.closables].reverse()) await closable.close()
-}
-
-/** Producers of the test's own on `url`, closed in teardown. */
-async function producersFor (t: Test, url: string, prefix: string): Promise<{ queues: Producers, ready: () => boolean }> {
-  const connection = silentOutage.watch(createProducerRedis(url))
-  const queues = createProducers(connection, prefix, silentOutage)
-  t.teardown(async () => {
-    await closeProducers(queues)
-    await closeRedis(connection)
-  })
-  const ready = () => connection.status === 'ready'
-  await waitFor('the producer connection', async () => ready())
-  return { queues, ready }
 }
 
 const count = async (db: Db, where: 'unenriched' | 'all'): Promise<number> => {

@@ -2,13 +2,13 @@ import t, { type Test } from 'tap'
 import { sql } from 'kysely'
 import { queries, type Db } from '@showfloor/db'
 import { seedEvent, waitFor } from '@showfloor/db/testing'
-import { closeProducers, closeRedis, createProducerRedis, createProducers, createRedis, type Producers } from '@showfloor/queue'
+import { closeRedis, createRedis } from '@showfloor/queue'
 import { JOBS, QUEUES, webhookDeliveryJobId } from '@showfloor/schemas'
 import { OutboxRelay } from '../src/outboxRelay.js'
 import { Reconciler } from '../src/reconciler.js'
 import { startWorkers, type WorkersOptions } from '../src/workers.js'
 import { privateQueues } from './support/privateQueues.js'
-import { silentLog, silentOutage } from './support/queues.js'
+import { producersFor, silentLog } from './support/queues.js'
 import { startReceiver, type Receiver } from './support/receiver.js'
 import { callsOf, createHook, mail, writeNotification } from './support/webhooks.js'
 
@@ -34,18 +34,6 @@ async function receiverFor (t: Test): Promise<Receiver> {
   const receiver = await startReceiver()
   t.teardown(receiver.close)
   return receiver
-}
-
-async function producersFor (t: Test, url: string, prefix: string): Promise<{ queues: Producers, ready: () => boolean }> {
-  const connection = silentOutage.watch(createProducerRedis(url))
-  const queues = createProducers(connection, prefix, silentOutage)
-  t.teardown(async () => {
-    await closeProducers(queues)
-    await closeRedis(connection)
-  })
-  const ready = () => connection.status === 'ready'
-  await waitFor('the producer connection', async () => ready())
-  return { queues, ready }
 }
 
 function workersFor (t: Test, p: Private, options: Partial<WorkersOptions>) {

@@ -1,7 +1,9 @@
 import { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { FastifyBaseLogger } from 'fastify'
-import { RedisOutageLog } from '@showfloor/queue'
+import type { Test } from 'tap'
+import { RedisOutageLog, closeProducers, closeRedis, createProducerRedis, createProducers, type Producers } from '@showfloor/queue'
+import { waitFor } from '@showfloor/db/testing'
 import { QUEUES, type QueueName } from '@showfloor/schemas'
 
 export const sharedRedisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -32,3 +34,16 @@ export function inspectQueues (redis: Redis, prefix: string): Record<QueueName, 
 
 /** An outage log that says nothing, for producers made by tests. */
 export const silentOutage = new RedisOutageLog(silentLog, 'tests')
+
+/** Producers of the test's own on `url`, closed in teardown; resolves once their connection is ready. */
+export async function producersFor (t: Test, url: string, prefix: string): Promise<{ queues: Producers, ready: () => boolean }> {
+  const connection = silentOutage.watch(createProducerRedis(url))
+  const queues = createProducers(connection, prefix, silentOutage)
+  t.teardown(async () => {
+    await closeProducers(queues)
+    await closeRedis(connection)
+  })
+  const ready = () => connection.status === 'ready'
+  await waitFor('the producer connection', async () => ready())
+  return { queues, ready }
+}
