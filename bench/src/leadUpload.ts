@@ -192,18 +192,18 @@ export const leadUpload: Benchmark = {
         return service
       }
       // Each process is warmed up with the same number of requests before its first measurement
-      // (its JIT, pool, prepared statements, the limiter's record), then briefly before each other.
+      // (its JIT, pool, prepared statements, the limiter's record).
       const warm = new Set<Service>()
-      const measure = async (targets: Service[], rate?: number) => {
-        const ports = targets.map((s) => s.port)
-        if (targets.some((s) => !warm.has(s))) {
-          await warmUp(ports, uploads(show))
-          for (const s of targets) warm.add(s)
-        }
+      const ensureWarm = async (targets: Service[]) => {
+        if (targets.every((s) => warm.has(s))) return
+        await warmUp(targets.map((s) => s.port), uploads(show))
+        for (const s of targets) warm.add(s)
+      }
+      /** The targets at a given rate, on fresh leads. */
+      const measureAt = async (targets: Service[], rate: number) => {
+        await ensureWarm(targets)
         await resetLeads(bench.db, show)
-        const next = uploads(show)
-        if (rate === undefined) await load(ports, next, 2)
-        return await load(ports, next, DURATION, rate, targets.map((s) => s.child.pid!))
+        return await load(targets.map((s) => s.port), uploads(show), DURATION, rate, targets.map((s) => s.child.pid!))
       }
 
       // All targets are up at once (an idle process costs nothing) and measured in alternation
@@ -217,10 +217,7 @@ export const leadUpload: Benchmark = {
       const rounds: Array<{ ref: Load, ours: Load, two: Load }> = []
       for (let round = 1; round <= ROUNDS; round++) {
         console.error(`  round ${round}/${ROUNDS}: reference, one app-api, two app-api, saturated, in turns of ${SLICE_SECONDS} s`)
-        for (const targets of [[reference], [app], pair]) {
-          if (targets.some((s) => !warm.has(s))) await warmUp(targets.map((s) => s.port), uploads(show))
-          for (const s of targets) warm.add(s)
-        }
+        for (const targets of [[reference], [app], pair]) await ensureWarm(targets)
         await resetLeads(bench.db, show)
         const [ref, ours, two] = await alternating([[reference], [app], pair], uploads(show), DURATION)
         for (const [name, l] of [['reference', ref], ['one app-api', ours], ['two app-api', two]] as const) {
@@ -234,12 +231,12 @@ export const leadUpload: Benchmark = {
       const two = median((r) => r.two)
       const half = Math.round(ref.throughput / 2)
       console.error(`  both at ${half} uploads/s`)
-      const refHalf = await measure([reference], half)
-      const oursHalf = await measure([app], half)
+      const refHalf = await measureAt([reference], half)
+      const oursHalf = await measureAt([app], half)
       // The same rate split over two processes. autocannon keeps a rate by sending each second's
       // requests as fast as it can and then waiting for the next second: a burst at saturation,
       // then idle, not a steady pace; these rows (and the p99 at half rate) measure that burst.
-      const twoHalf = await measure(pair, half)
+      const twoHalf = await measureAt(pair, half)
       const oursRss = peakRssMb(app.child.pid!)
       const twoRss = Math.max(...pair.map((s) => peakRssMb(s.child.pid!)))
 
