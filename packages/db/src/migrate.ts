@@ -7,6 +7,7 @@ import * as exportRuns from './migrations/2026_12_03_0002_exports.js'
 import * as webhooks from './migrations/2026_12_03_0003_webhooks.js'
 import * as batches from './migrations/2026_12_03_0004_batches.js'
 import * as webhookDeliveries from './migrations/2026_12_04_0001_webhook_deliveries.js'
+import * as outboxNotifications from './migrations/2026_12_05_0001_outbox_notifications.js'
 
 // Listed here rather than read from disk, so source and build run the same set.
 const migrations: Record<string, Migration> = {
@@ -16,7 +17,8 @@ const migrations: Record<string, Migration> = {
   '2026_12_03_0002_exports': exportRuns,
   '2026_12_03_0003_webhooks': webhooks,
   '2026_12_03_0004_batches': batches,
-  '2026_12_04_0001_webhook_deliveries': webhookDeliveries
+  '2026_12_04_0001_webhook_deliveries': webhookDeliveries,
+  '2026_12_05_0001_outbox_notifications': outboxNotifications
 }
 
 function quoteIdent (name: string): string {

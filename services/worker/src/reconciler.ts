@@ -47,7 +47,8 @@ export interface ReconcileResult {
 
 /**
  * The job id of a page of leads found by the reconciler: derived from every lead and its change
- * (see reconcileLeadJobId), so the same page found again makes the same job, which BullMQ ignores.
+ * (see reconcileLeadJobId), so the same page found again makes the same job, which BullMQ ignores
+ * while it waits or runs (see requeue).
  */
 export function reconcileBatchJobId (rows: ReadonlyArray<{ id: number, changed: string }>): string {
   const digest = createHash('sha1').update(rows.map((row) => reconcileLeadJobId(row.id, row.changed)).join(',')).digest('hex').slice(0, 16)
@@ -70,12 +71,12 @@ interface RequeuedJob { name: string, data: Record<string, unknown>, opts: { job
  * it added. BullMQ ignores an add for an id it still holds: right for a job waiting, delayed or
  * running (late, not lost: a second run adds nothing either). But a job that ended and is kept for
  * inspection (completed, failed) would swallow the add too, although its rows say the work is not
- * done: a delivery job that stalled too often, a fan-out whose retries ran out while PostgreSQL was
- * away. The processors change their rows before their jobs end (a delivery leaves pending in the
- * statement that logs its attempt, a fan-out marks its notifications before it returns), so such a
- * job is stale: it is removed, and its work queued again under the same id. Ids that carry an
- * attempt number instead would make a second job beside a live one whenever a run finds work that
- * is only late.
+ * done: a delivery job that stalled too often, a fan-out or a page of leads whose retries ran out
+ * while PostgreSQL was away. The processors change their rows before their jobs end (a delivery
+ * leaves pending in the statement that logs its attempt, a fan-out marks its notifications before it
+ * returns, an enrichment stores its leads' time in its transaction), so such a job is stale: it is
+ * removed, and its work queued again under the same id. Ids that carry an attempt number instead
+ * would make a second job beside a live one whenever a run finds work that is only late.
  */
 async function requeue (queue: Queue, jobs: readonly RequeuedJob[]): Promise<RequeuedJob[]> {
   const states = await Promise.all(jobs.map(async (job) => await queue.getJobState(job.opts.jobId)))
@@ -271,8 +272,13 @@ export class Reconciler {
       const rows = await queries.reconcile.findUnenrichedLeads(db, this.afterMs, after, this.batchSize)
       if (rows.length > 0) {
         // One job per page: its id comes from each lead and its change, so a second run that finds
-        // the same page adds nothing, while a later change makes a batch of its own.
-        await queues[QUEUES.leadEnrichment].add(JOBS.leadEnrichBatch, { lead_ids: rows.map((row) => row.id) }, { jobId: reconcileBatchJobId(rows) })
+        // the same page adds nothing while its job waits or runs, a job of the page that ended
+        // (its attempts ran out) is replaced (see requeue), and a later change makes a batch of its own.
+        await requeue(queues[QUEUES.leadEnrichment], [{
+          name: JOBS.leadEnrichBatch,
+          data: { lead_ids: rows.map((row) => row.id) },
+          opts: { jobId: reconcileBatchJobId(rows) }
+        }])
       }
       leads += rows.length
       if (rows.length < this.batchSize) break

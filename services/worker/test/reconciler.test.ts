@@ -1,7 +1,9 @@
 import t from 'tap'
+import { UnrecoverableError, Worker } from 'bullmq'
 import { sql } from 'kysely'
 import { queries, type Db } from '@showfloor/db'
 import { createTestDatabase, removePrefix, seedAttendees, seedEvent, seedExhibitor, testPrefix, uploadLead, waitFor } from '@showfloor/db/testing'
+import { closeRedis, createRedis } from '@showfloor/queue'
 import { JOBS, PRUNE_SCHEDULER, QUEUES } from '@showfloor/schemas'
 import { OutboxRelay } from '../src/outboxRelay.js'
 import { Reconciler, reconcileBatchJobId } from '../src/reconciler.js'
@@ -132,6 +134,58 @@ t.test('the reconciler takes leads not enriched since their last change, once pe
   t.same(await waiting(), [[ids[0], ...ids.slice(2)]], 'in one batch')
   await db.insertInto('outbox').values({ topic: 'lead.enrich', payload: JSON.stringify({ lead_id: ids[1] }), created_at: sql`now() - interval '1 second'` }).execute()
   t.same(await patient.reconcileOnce(), { leads: null, mailQueued: 0, mailSettled: 0, webhookFanOuts: 0, webhookDeliveries: 0 }, 'the relay has a row pending for a second: behind')
+})
+
+t.test('a page of leads whose reconcile job failed and is kept in Redis: the next run replaces it, and the leads get enriched', async (t) => {
+  const testDb = await createTestDatabase('worker_reconcile_failed')
+  const db = testDb.db
+  const prefix = testPrefix('reconcilefailed')
+  const redis = createRedis(sharedRedisUrl)
+  await redis.connect()
+  t.teardown(async () => {
+    await closeRedis(redis)
+    await removePrefix(sharedRedisUrl, prefix)
+    await testDb.drop()
+  })
+  const event = await seedEvent(db)
+  const attendees = await seedAttendees(db, event, 3)
+  const exhibitor = await seedExhibitor(db, event)
+  const ids: number[] = []
+  for (const attendee of attendees) ids.push(await uploadLead(db, exhibitor, attendee.code))
+  // Relayed, the jobs lost, and changed long enough ago for the reconciler.
+  await db.updateTable('outbox').set({ relayed_at: sql`now()` }).execute()
+  await db.updateTable('leads').set({ last_upload: sql`now() - interval '2 seconds'` }).execute()
+  const producers = await producersFor(t, sharedRedisUrl, prefix)
+  const queue = producers.queues[QUEUES.leadEnrichment]
+  const reconciler = new Reconciler({ db, queues: producers.queues, redisReady: producers.ready, log: silentLog, afterMs: 1000, pruneEveryMs: 60_000, mailMarginMs: 2000 })
+
+  t.same(await reconciler.reconcileOnce(), { leads: 3, mailQueued: 0, mailSettled: 0, webhookFanOuts: 0, webhookDeliveries: 0 })
+  const changed = await db.selectFrom('leads').select(['id', sql<string>`(extract(epoch from last_upload) * 1000000)::bigint::text`.as('changed')])
+    .orderBy('id').execute()
+  const jobId = reconcileBatchJobId(changed.map((row) => ({ id: Number(row.id), changed: row.changed })))
+  t.same((await queue.getJob(jobId))?.data, { lead_ids: ids }, 'one job for the page')
+
+  // The job fails for good (an error that allows no further attempt), and BullMQ keeps it in its
+  // failed set under the page's id.
+  const failing = new Worker(QUEUES.leadEnrichment, async () => { throw new UnrecoverableError('the enrichment failed') }, { connection: redis, prefix })
+  failing.on('error', () => {})
+  await waitFor('the job failed', async () => (await queue.getJobState(jobId)) === 'failed')
+  await failing.close()
+  t.equal(await count(db, 'unenriched'), 3, 'no lead enriched')
+
+  t.same(await reconciler.reconcileOnce(), { leads: 3, mailQueued: 0, mailSettled: 0, webhookFanOuts: 0, webhookDeliveries: 0 }, 'the same page found again')
+  t.equal(await queue.getJobState(jobId), 'waiting', 'the failed job replaced by one that waits, under the same id')
+
+  const running = startWorkers({ db, redisUrl: sharedRedisUrl, prefix, log: silentLog, mail, relay: false, reconciler: false })
+  t.teardown(async () => { await closeAll(running) })
+  await waitFor('every lead enriched', async () => (await count(db, 'unenriched')) === 0, 10_000)
+  const leads = await db.selectFrom('leads').select(['id', 'data', sql<boolean>`enriched_at >= last_upload`.as('current')]).orderBy('id').execute()
+  t.same(leads.map((lead) => [Number(lead.id), lead.current]), ids.map((id) => [id, true]), 'each lead enriched after its change')
+  for (const lead of leads) t.match(lead.data?.[0], { id: 'attendee_name', value: /^Ada Lovelace \d+$/ }, 'with its snapshot')
+  const stored = await db.selectFrom('exhibitors').select('lead_count').where('id', '=', exhibitor.id).executeTakeFirstOrThrow()
+  t.equal(stored.lead_count, 3, 'lead_count exact')
+  t.equal(await queue.getJobState(jobId), 'completed')
+  t.same(await reconciler.reconcileOnce(), { leads: 0, mailQueued: 0, mailSettled: 0, webhookFanOuts: 0, webhookDeliveries: 0 }, 'nothing left to do')
 })
 
 t.test('pruning is a job scheduler, recreated when Redis lost it', async (t) => {

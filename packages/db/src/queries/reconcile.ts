@@ -60,14 +60,17 @@ export interface UnfannedNotification {
 /**
  * Notifications with an outbox id above `afterId`, relayed more than `olderThanMs` ago, that no
  * fan-out marked handled: their fan-out job was lost. In id order, at most `limit`. Walked by id
- * (the primary key) in pages, as the leads are; the outbox keeps relayed rows for an hour (a
+ * in pages, as the leads are, through the relayed notifications' partial index, so a run reads the
+ * notifications alone, not the other topics' rows; the outbox keeps relayed rows for an hour (a
  * notification not fanned out longer, see pruneRelayed), so a run reads at most that much.
  */
 export async function findUnfannedNotifications (db: Db, olderThanMs: number, afterId: number, limit: number): Promise<UnfannedNotification[]> {
   const rows = await db.selectFrom('outbox as o')
     .select(['o.id', 'o.payload'])
     .where('o.id', '>', afterId)
-    .where('o.topic', '=', JOBS.webhookNotify)
+    // The topic in the statement's text, not a parameter, so that even a generic plan can use the
+    // relayed notifications' partial index.
+    .where('o.topic', '=', sql.lit(JOBS.webhookNotify))
     .where('o.relayed_at', '<', ago(olderThanMs))
     .where(({ not, exists, selectFrom }) => not(exists(selectFrom('webhook_fanouts as f').select('f.notification_id')
       .where(sql<boolean>`f.notification_id = (o.payload->>'id')::uuid`))))
