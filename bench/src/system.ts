@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { sql } from 'kysely'
 import { queries, type Db } from '@showfloor/db'
 import { removePrefix } from '@showfloor/db/testing'
 import { benchDatabase, seedShow, type Show } from './seed.js'
 import { ATTENDEES, DURATION, EXHIBITORS, ROUNDS, WARM, load, uploads, warmUp, type Load } from './leadUpload.js'
 import { cpuSeconds, freePort, peakRssMb, startService, type Service } from './processes.js'
+import { startReceiver } from './receiver.js'
 import { ratio, type Benchmark, type Row } from './table.js'
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -57,17 +56,6 @@ async function webhooksBehind (db: Db): Promise<number> {
                and not exists (select 1 from webhook_fanouts f where f.notification_id = (o.payload->>'id')::uuid))
           + (select count(*) from webhook_deliveries where state = 'pending'))::int as behind`.execute(db)
   return row.behind
-}
-
-/** A receiver that answers every POST with 204 and counts them. */
-async function webhookReceiver (): Promise<{ server: Server, url: string, received: () => number }> {
-  let received = 0
-  const server = createServer((req, res) => {
-    req.resume()
-    req.on('end', () => { received++; res.writeHead(204).end() })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received: () => received }
 }
 
 /**
@@ -186,7 +174,7 @@ export const systemLoad: Benchmark = {
       // Section 13: the same load with one webhook on showfloor.lead.created, so every first upload
       // (half of them) is also delivered, signed, to a receiver; the worker must still keep up.
       console.error('  with one webhook on showfloor.lead.created')
-      const receiver = await webhookReceiver()
+      const receiver = await startReceiver()
       let hooked: Load
       let hookedWorkerCpu: number
       let hookedLagging: boolean
@@ -215,8 +203,7 @@ export const systemLoad: Benchmark = {
         hookedDrain = (Date.now() - loadEnded) / 1000
         hookedWorkerCpu = (cpuSeconds(worker.child.pid!) - workerBefore) / hooked.requests
       } finally {
-        receiver.server.closeAllConnections()
-        await new Promise<void>((resolve) => receiver.server.close(() => resolve()))
+        await receiver.close()
       }
 
       const median = <T>(values: T[], key: (v: T) => number): T => [...values].sort((a, b) => key(a) - key(b))[Math.floor(values.length / 2)]
@@ -256,7 +243,7 @@ export const systemLoad: Benchmark = {
         {
           benchmark: b,
           metric: 'with the webhook: worker CPU per upload; deliveries caught up after the load',
-          value: `${us(hookedWorkerCpu)}; ${hookedLagging ? 'no (120 s)' : `${hookedDrain.toFixed(1)} s`} (${receiver.received()} deliveries received)`,
+          value: `${us(hookedWorkerCpu)}; ${hookedLagging ? 'no (120 s)' : `${hookedDrain.toFixed(1)} s`} (${receiver.arrivals.length} deliveries received)`,
           reference: `${us(workerCpu.workerCpu)} (no webhook)`,
           ratio: ratio(hookedWorkerCpu, workerCpu.workerCpu),
           goal: 'report'

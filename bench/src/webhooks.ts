@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { sql } from 'kysely'
 import { createDb, queries } from '@showfloor/db'
 import { removePrefix } from '@showfloor/db/testing'
 import { benchDatabase, seedShow } from './seed.js'
 import { freePort, startService, type Service } from './processes.js'
+import { startReceiver } from './receiver.js'
 import { ratio, type Benchmark, type Row } from './table.js'
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -40,17 +39,9 @@ export const webhookLatency: Benchmark = {
     const db = createDb(bench.url, { max: 10 })
     const uploads = createDb(bench.url, { max: 8 })
     const prefix = `showfloor-bench-${randomBytes(4).toString('hex')}`
-    const arrived = new Map<string, number>()
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = []
-      req.on('data', (c: Buffer) => chunks.push(c))
-      req.on('end', () => {
-        const body = JSON.parse(Buffer.concat(chunks).toString()) as { exhibitor: number, attendee_order: string }
-        arrived.set(`${body.exhibitor}/${body.attendee_order}`, Date.now())
-        res.end('ok')
-      })
-    })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const receiver = await startReceiver()
+    // When each lead's delivery arrived (its last, should one come twice).
+    const arrived = () => new Map(receiver.arrivals.map((a) => [a.lead, a.at]))
     let service: Service | undefined
     try {
       // Two rounds of first uploads on different attendees: without a webhook (the reference),
@@ -108,16 +99,17 @@ export const webhookLatency: Benchmark = {
       const plainLag = await enrichLag(1)
 
       await queries.webhooks.createWebhook(db, organizer.id, {
-        target_url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+        target_url: receiver.url,
         action_types: ['showfloor.lead.created'],
         secret: 'whsec_' + randomBytes(32).toString('base64')
       }, [])
       cpu = cpuSeconds(pid)
       const hooked = await round(total)
-      await until('deliveries', async () => arrived.size === total)
+      await until('deliveries', async () => arrived().size === total)
       const hookedCpuMs = (cpuSeconds(pid) - cpu) * 1000 / total
       const hookedLag = await enrichLag(total + 1)
-      const latencies = [...hooked.uploadedAt].map(([key, at]) => arrived.get(key)! - at)
+      const arrivedAt = arrived()
+      const latencies = [...hooked.uploadedAt].map(([key, at]) => arrivedAt.get(key)! - at)
 
       return [
         {
@@ -145,8 +137,7 @@ export const webhookLatency: Benchmark = {
       ]
     } finally {
       await service?.stop()
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await receiver.close()
       await removePrefix(redisUrl, prefix)
       await uploads.destroy()
       await db.destroy()

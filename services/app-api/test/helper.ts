@@ -1,12 +1,12 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
-import { generatePseudonymizationId, generateSecret, queries, type Db } from '@showfloor/db'
-import { createTestDatabase, removePrefix, testPrefix } from '@showfloor/db/testing'
+import type { Db } from '@showfloor/db'
+import { createTestDatabase, removePrefix, seedShow, testPrefix, type ShowAttendee, type ShowExhibitor } from '@showfloor/db/testing'
 import { AppApiEnv } from '@showfloor/schemas'
 import { loadConfig } from '@showfloor/http'
 import { buildApp } from '../src/app.js'
 
-export interface Attendee { positionId: number, orderId: number, orderCode: string, scanCode: string, secret: string }
+export type Attendee = ShowAttendee
 
 export interface Show {
   app: FastifyInstance
@@ -14,10 +14,10 @@ export interface Show {
   eventId: number
   itemId: number
   /** Exhibitor "Aperture Science" with its two codes. */
-  exhibitor: { id: number, accessCode: string, scanCode: string }
+  exhibitor: ShowExhibitor
   attendees: Attendee[]
   request: (code: string | null, opts: InjectOptions) => Promise<LightMyRequestResponse>
-  addExhibitor: (values?: Record<string, unknown>) => Promise<{ id: number, accessCode: string, scanCode: string }>
+  addExhibitor: (values?: Record<string, unknown>) => Promise<ShowExhibitor>
   addAttendee: (values?: Record<string, unknown>, orderValues?: Record<string, unknown>) => Promise<Attendee>
 }
 
@@ -35,45 +35,7 @@ export async function show (t: Test, env: Record<string, string> = {}): Promise<
     await testDb.drop()
   })
   const db = testDb.db
-  const organizer = await queries.organizers.createOrganizer(db, 'bigevents', 'Big Events')
-  const event = await queries.events.createEvent(db, {
-    organizer_id: organizer.id,
-    slug: 'sampleconf',
-    name: JSON.stringify({ en: 'Sample conference', de: 'Beispielkonferenz' }),
-    date_from: '2017-12-27T10:00:00Z',
-    date_to: '2017-12-28T10:00:00Z'
-  })
-  const item = await db.insertInto('items').values({ event_id: event.id, name: JSON.stringify({ en: 'Ticket', de: 'Eintrittskarte' }), default_price: '23.00' })
-    .returning('id').executeTakeFirstOrThrow()
-
-  let orders = 0
-  const addAttendee: Show['addAttendee'] = async (values = {}, orderValues = {}) => {
-    const code = `T${String(++orders).padStart(4, '0')}`
-    const order = await db.insertInto('orders').values({ event_id: event.id, code, email: 'orders@example.com', total: '23.00', status: 'p', ...orderValues })
-      .returning(['id', 'code']).executeTakeFirstOrThrow()
-    const scanCode = generatePseudonymizationId()
-    const secret = generateSecret()
-    const position = await db.insertInto('order_positions').values({
-      order_id: order.id,
-      event_id: event.id,
-      positionid: 1,
-      item_id: item.id,
-      price: '23.00',
-      attendee_name_parts: JSON.stringify({ _scheme: 'salutation_title_given_family', given_name: 'Jon', family_name: 'Doe' }),
-      attendee_name: 'Jon Doe',
-      attendee_email: 'test@example.com',
-      company: 'Black Mesa',
-      secret,
-      pseudonymization_id: scanCode,
-      ...values
-    }).returning('id').executeTakeFirstOrThrow()
-    return { positionId: position.id, orderId: order.id, orderCode: order.code, scanCode, secret }
-  }
-
-  const addExhibitor: Show['addExhibitor'] = async (values = {}) => {
-    const exhibitor = await queries.exhibitors.createExhibitor(db, { event_id: event.id, name: 'Aperture Science', booth: 'A2', locale: 'en', ...values }, [])
-    return { id: exhibitor.id, accessCode: exhibitor.access_code, scanCode: exhibitor.lead_scanning_access_code }
-  }
+  const { eventId, itemId, addAttendee, addExhibitor } = await seedShow(db, { event: { date_from: '2017-12-27T10:00:00Z', date_to: '2017-12-28T10:00:00Z' } })
 
   const attendees = [await addAttendee(), await addAttendee(), await addAttendee()]
   const exhibitor = await addExhibitor()
@@ -81,7 +43,7 @@ export async function show (t: Test, env: Record<string, string> = {}): Promise<
     ...opts,
     headers: { ...(code !== null ? { authorization: `Exhibitor ${code}` } : {}), ...opts.headers }
   })
-  return { app, db, eventId: event.id, itemId: item.id, exhibitor, attendees, request, addExhibitor, addAttendee }
+  return { app, db, eventId, itemId, exhibitor, attendees, request, addExhibitor, addAttendee }
 }
 
 export function upload (code: string, extra: Record<string, unknown> = {}) {

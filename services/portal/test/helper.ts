@@ -1,7 +1,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { Test } from 'tap'
-import { generatePseudonymizationId, generateSecret, queries, type Db } from '@showfloor/db'
-import { createTestDatabase, removePrefix, testPrefix } from '@showfloor/db/testing'
+import { queries, type Db } from '@showfloor/db'
+import { createTestDatabase, removePrefix, seedShow, testPrefix } from '@showfloor/db/testing'
 import { loadConfig } from '@showfloor/http'
 import { AppApiEnv, PortalEnv } from '@showfloor/schemas'
 import { buildApp } from '../src/app.js'
@@ -30,7 +30,7 @@ export interface Show {
 
 /**
  * The portal on a database of its own, with one event (Europe/Berlin, "Sample conference"), an
- * item, three attendees and one exhibitor; dropped in teardown, with the Redis keys of its prefix.
+ * item and one exhibitor (attendees as a test adds them); dropped in teardown, with the Redis keys of its prefix.
  */
 export async function show (t: Test, env: Record<string, string> = {}): Promise<Show> {
   const testDb = await createTestDatabase('portal')
@@ -45,46 +45,15 @@ export async function show (t: Test, env: Record<string, string> = {}): Promise<
     await testDb.drop()
   })
   const db = testDb.db
-  const organizer = await queries.organizers.createOrganizer(db, 'bigevents', 'Big Events')
-  const event = await queries.events.createEvent(db, {
-    organizer_id: organizer.id,
-    slug: 'sampleconf',
-    name: JSON.stringify({ en: 'Sample conference', de: 'Beispielkonferenz' }),
-    date_from: '2026-12-01T08:00:00Z',
-    date_to: '2026-12-02T17:00:00Z',
-    timezone: 'Europe/Berlin'
-  })
-  await queries.exhibitorSettings.updateSettings(db, event.id, { lead_fields: JSON.stringify(['attendee_name', 'attendee_email', 'company']), lead_tags: JSON.stringify(['hot', 'cold']) })
-  const item = await db.insertInto('items').values({ event_id: event.id, name: JSON.stringify({ en: 'Ticket', de: 'Eintrittskarte' }), default_price: '23.00' })
-    .returning('id').executeTakeFirstOrThrow()
-
-  let orders = 0
-  const addAttendee: Show['addAttendee'] = async (values = {}) => {
-    const n = ++orders
-    const order = await db.insertInto('orders').values({ event_id: event.id, code: `T${String(n).padStart(4, '0')}`, email: 'orders@example.com', total: '23.00', status: 'p' })
-      .returning(['id', 'code']).executeTakeFirstOrThrow()
-    const scanCode = generatePseudonymizationId()
-    const position = await db.insertInto('order_positions').values({
-      order_id: order.id,
-      event_id: event.id,
-      positionid: 1,
-      item_id: item.id,
-      price: '23.00',
+  const { eventId, addAttendee, addExhibitor } = await seedShow(db, {
+    event: { date_from: '2026-12-01T08:00:00Z', date_to: '2026-12-02T17:00:00Z', timezone: 'Europe/Berlin' },
+    attendee: (n) => ({
       attendee_name_parts: JSON.stringify({ _scheme: 'salutation_title_given_family', given_name: 'Jon', family_name: `Doe ${n}` }),
       attendee_name: `Jon Doe ${n}`,
-      attendee_email: `jon${n}@example.com`,
-      company: 'Black Mesa',
-      secret: generateSecret(),
-      pseudonymization_id: scanCode,
-      ...values
-    }).returning('id').executeTakeFirstOrThrow()
-    return { positionId: position.id, scanCode }
-  }
-
-  const addExhibitor: Show['addExhibitor'] = async (values = {}) => {
-    const x = await queries.exhibitors.createExhibitor(db, { event_id: event.id, name: 'Aperture Science', booth: 'A2', locale: 'en', ...values }, [])
-    return { id: x.id, accessCode: x.access_code, scanCode: x.lead_scanning_access_code }
-  }
+      attendee_email: `jon${n}@example.com`
+    })
+  })
+  await queries.exhibitorSettings.updateSettings(db, eventId, { lead_fields: JSON.stringify(['attendee_name', 'attendee_email', 'company']), lead_tags: JSON.stringify(['hot', 'cold']) })
 
   const addLead: Show['addLead'] = async (exhibitorId, attendee, values = {}) => {
     const row = await db.insertInto('leads').values({
@@ -109,7 +78,7 @@ export async function show (t: Test, env: Record<string, string> = {}): Promise<
   }
 
   const exhibitor = await addExhibitor()
-  return { app, db, config, eventId: event.id, exhibitor, addExhibitor, addAttendee, addLead, client: (opts) => new Client(app, opts), appApi }
+  return { app, db, config, eventId, exhibitor, addExhibitor, addAttendee, addLead, client: (opts) => new Client(app, opts), appApi }
 }
 
 /** A visitor with a cookie jar that sends forms with the CSRF token of the last page it saw. */

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { AttendeeInput, ExportParameters, ExportStatus, NameParts } from '@showfloor/schemas'
 import type { Db } from '../database.js'
+import { attendeeColumns, fromLeads, pageOfLeads, withAttendee, withItem } from './leads.js'
 
 // Data exporter runs (contract section 12). An export's status moves, each step one conditional
 // UPDATE that names the run it belongs to:
@@ -269,30 +270,22 @@ export interface LeadExportRow extends AttendeeInput {
 
 export interface LeadCursor { firstUpload: string, id: number }
 
+// The lead's own columns of a LeadExportRow, after its id (and, in the cursor's rows, the exhibitor's).
+const leadColumns = [
+  'l.rating', 'l.tags', 'l.notes', 'l.device_name', 'l.scanned', 'l.last_upload',
+  sql<string>`l.first_upload::text`.as('cursor')
+] as const
+
 /**
  * One page of an exhibitor's leads in (first_upload, id) order after `after`, read through the
  * (exhibitor_id, first_upload, id) index, so every page costs the same however deep it is.
  */
 export async function leadExportPage (db: Db, exhibitorId: number, since: Date | null, after: LeadCursor | null, limit: number): Promise<LeadExportRow[]> {
-  let page = db.selectFrom('leads').select('id')
-    .where('exhibitor_id', '=', exhibitorId)
-  if (after !== null) page = page.where(sql<boolean>`(first_upload, id) > (${after.firstUpload}::timestamptz, ${after.id})`)
-  if (since !== null) page = page.where('last_upload', '>=', since)
-  page = page.orderBy('first_upload').orderBy('id').limit(limit)
-  return await db.with('page', () => page)
-    .selectFrom('page')
-    .innerJoin('leads', 'leads.id', 'page.id')
-    .innerJoin('order_positions as p', 'p.id', 'leads.position_id')
-    .innerJoin('orders as o', 'o.id', 'p.order_id')
-    .innerJoin('items as i', 'i.id', 'p.item_id')
-    .select([
-      'leads.id', 'leads.rating', 'leads.tags', 'leads.notes', 'leads.device_name', 'leads.scanned', 'leads.last_upload',
-      sql<string>`leads.first_upload::text`.as('cursor'),
-      'p.attendee_name_parts', 'p.attendee_name', 'p.attendee_email', 'p.company',
-      'p.street', 'p.zipcode', 'p.city', 'p.country', 'p.answers',
-      'o.code as order_code', 'o.email as order_email', 'i.name as item_name'
-    ])
-    .orderBy('leads.first_upload').orderBy('leads.id')
+  let leads = fromLeads(db).where('l.exhibitor_id', '=', exhibitorId)
+  if (since !== null) leads = leads.where('l.last_upload', '>=', since)
+  const page = pageOfLeads(db, leads, { order: 'asc', limit, after: after && { at: after.firstUpload, id: after.id } })
+  return await withItem(withAttendee(page))
+    .select(['l.id', ...leadColumns, ...attendeeColumns])
     .execute()
 }
 
@@ -307,21 +300,12 @@ export async function declareLeadExportCursor (db: Db, name: string, eventId: nu
   // Planned for the whole result, not its first rows, and sorted in memory.
   await sql`set local cursor_tuple_fraction = 1`.execute(db)
   await sql`set local work_mem = '64MB'`.execute(db)
-  let query = db.selectFrom('leads')
-    .innerJoin('order_positions as p', 'p.id', 'leads.position_id')
-    .innerJoin('orders as o', 'o.id', 'p.order_id')
-    .innerJoin('items as i', 'i.id', 'p.item_id')
-    .select([
-      'leads.id', 'leads.exhibitor_id', 'leads.rating', 'leads.tags', 'leads.notes', 'leads.device_name', 'leads.scanned', 'leads.last_upload',
-      sql<string>`leads.first_upload::text`.as('cursor'),
-      'p.attendee_name_parts', 'p.attendee_name', 'p.attendee_email', 'p.company',
-      'p.street', 'p.zipcode', 'p.city', 'p.country', 'p.answers',
-      'o.code as order_code', 'o.email as order_email', 'i.name as item_name'
-    ])
-    .where(sql<boolean>`leads.exhibitor_id = any(${sql.val([...exhibitorIds])}::int[])`)
+  let query = withItem(withAttendee(fromLeads(db)))
+    .select(['l.id', 'l.exhibitor_id', ...leadColumns, ...attendeeColumns])
+    .where(sql<boolean>`l.exhibitor_id = any(${sql.val([...exhibitorIds])}::int[])`)
     .where('p.event_id', '=', eventId)
-  if (since !== null) query = query.where('leads.last_upload', '>=', since)
-  query = query.orderBy('leads.exhibitor_id').orderBy('leads.first_upload').orderBy('leads.id')
+  if (since !== null) query = query.where('l.last_upload', '>=', since)
+  query = query.orderBy('l.exhibitor_id').orderBy('l.first_upload').orderBy('l.id')
   await sql`declare ${sql.id(name)} no scroll cursor for ${query}`.execute(db)
 }
 

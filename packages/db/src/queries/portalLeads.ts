@@ -1,7 +1,11 @@
-import { sql, type SelectQueryBuilder } from 'kysely'
+import { sql } from 'kysely'
 import type { Db } from '../database.js'
 import { JOBS } from '@showfloor/schemas'
-import type { Answer, AttendeeInput, Database, I18nText } from '../types.js'
+import type { Answer, AttendeeInput, I18nText } from '../types.js'
+import {
+  attendeeColumns, fromLeads, orderColumns, pageOfLeads, positionColumns, withAttendee, withItem,
+  type AttendeeQuery, type LeadQuery
+} from './leads.js'
 
 // The exhibitor web area's leads: the list with its search and filters, one lead, its edit, and the
 // export's keyset pages. Newest first: by first upload, then id, both descending, which the
@@ -32,9 +36,6 @@ export interface PortalLeadRow extends AttendeeInput {
   last_upload: Date
 }
 
-type Joined = SelectQueryBuilder<Database & { l: Database['leads'], p: Database['order_positions'], o: Database['orders'] }, 'l' | 'p' | 'o', object>
-type LeadsOnly = SelectQueryBuilder<Database & { l: Database['leads'] }, 'l', object>
-
 /** `%`, `_` and the backslash stand for themselves in a search. */
 function likePattern (search: string): string {
   return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
@@ -43,7 +44,7 @@ function likePattern (search: string): string {
 const searching = (f: LeadFilter): boolean => f.search !== undefined && f.search !== ''
 
 /** The conditions on the lead's own columns. */
-function leadConditions (q: LeadsOnly, f: LeadFilter): LeadsOnly {
+function leadConditions (q: LeadQuery, f: LeadFilter): LeadQuery {
   let out = q.where('l.exhibitor_id', '=', f.exhibitorId)
   if (f.tag !== undefined && f.tag !== '') out = out.where(sql<boolean>`l.tags @> ${JSON.stringify([f.tag])}::jsonb`)
   if (f.rating === 'none') out = out.where('l.rating', 'is', null)
@@ -58,48 +59,35 @@ function leadConditions (q: LeadsOnly, f: LeadFilter): LeadsOnly {
  * page's ids then come from its (exhibitor_id, first_upload, id) index); a search joins the
  * attendee's position and order.
  */
-function filtered (db: Db, f: LeadFilter): LeadsOnly | Joined {
-  if (!searching(f)) return leadConditions(db.selectFrom('leads as l') as unknown as LeadsOnly, f)
+function filtered (db: Db, f: LeadFilter): LeadQuery {
+  const leads = leadConditions(fromLeads(db), f)
+  if (!searching(f)) return leads
   const pattern = likePattern(f.search!)
-  return (leadConditions(db.selectFrom('leads as l')
-    .innerJoin('order_positions as p', 'p.id', 'l.position_id')
-    .innerJoin('orders as o', 'o.id', 'p.order_id') as unknown as LeadsOnly, f) as unknown as Joined)
+  return withAttendee(leads)
     .where((eb) => eb.or([
       eb('p.attendee_name', 'ilike', pattern),
       eb('p.company', 'ilike', pattern),
       eb('p.attendee_email', 'ilike', pattern),
       eb('o.email', 'ilike', pattern),
       eb('l.notes', 'ilike', pattern)
-    ]))
+    ])) as unknown as LeadQuery
 }
 
 const columns = [
   'l.id', 'l.rating', 'l.tags', 'l.notes', 'l.device_name', 'l.device_uuid', 'l.scanned', 'l.first_upload', 'l.last_upload',
-  'p.attendee_name_parts', 'p.attendee_name', 'p.attendee_email', 'p.company', 'p.street', 'p.zipcode', 'p.city',
-  'p.country', 'p.answers', 'o.code as order_code', 'o.email as order_email', 'i.name as item_name'
+  ...attendeeColumns
 ] as const
 
 /** How many leads the filter shows. */
 export async function countLeads (db: Db, f: LeadFilter): Promise<number> {
-  const row = await (filtered(db, f) as LeadsOnly).select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow()
+  const row = await filtered(db, f).select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow()
   return Number(row.count)
 }
 
-/**
- * One page of the leads the filter shows, newest first. The page's ids are picked first and only
- * those rows are joined with their items.
- */
+/** One page of the leads the filter shows, newest first. */
 export async function listLeads (db: Db, f: LeadFilter, limit: number, offset: number): Promise<PortalLeadRow[]> {
-  const page = (filtered(db, f) as LeadsOnly).select('l.id')
-    .orderBy('l.first_upload', 'desc').orderBy('l.id', 'desc').limit(limit).offset(offset)
-  return await db.with('page', () => page)
-    .selectFrom('page')
-    .innerJoin('leads as l', 'l.id', 'page.id')
-    .innerJoin('order_positions as p', 'p.id', 'l.position_id')
-    .innerJoin('orders as o', 'o.id', 'p.order_id')
-    .innerJoin('items as i', 'i.id', 'p.item_id')
+  return await withItem(withAttendee(pageOfLeads(db, filtered(db, f), { order: 'desc', limit, offset })))
     .select(columns)
-    .orderBy('l.first_upload', 'desc').orderBy('l.id', 'desc')
     .execute()
 }
 
@@ -126,33 +114,18 @@ export interface ExportLeadRow extends AttendeeInput {
  * rows, every parsed value counts.
  */
 export async function leadsAfter (db: Db, f: LeadFilter, cursor: LeadCursor | null, limit: number, needs: { answers: boolean, item: boolean }): Promise<ExportLeadRow[]> {
-  let ids = (filtered(db, f) as LeadsOnly).select('l.id')
-  if (cursor !== null) ids = ids.where(sql<boolean>`(l.first_upload, l.id) < (${cursor.at}::timestamptz, ${cursor.id}::bigint)`)
-  const page = ids.orderBy('l.first_upload', 'desc').orderBy('l.id', 'desc').limit(limit)
-  let q = db.with('page', () => page)
-    .selectFrom('page')
-    .innerJoin('leads as l', 'l.id', 'page.id')
-    .innerJoin('order_positions as p', 'p.id', 'l.position_id')
-    .innerJoin('orders as o', 'o.id', 'p.order_id')
-    .select([
-      'l.id', 'l.rating', 'l.tags', 'l.notes', 'l.device_name', 'l.scanned', 'l.last_upload as last_changed',
-      'p.attendee_name_parts', 'p.attendee_name', 'p.attendee_email', 'p.company', 'p.street', 'p.zipcode', 'p.city',
-      'p.country', 'o.code as order_code', 'o.email as order_email'
-    ])
+  const page: AttendeeQuery = withAttendee(pageOfLeads(db, filtered(db, f), { order: 'desc', limit, after: cursor }))
+  const q = (needs.item ? withItem(page) : page)
+    .select(['l.id', 'l.rating', 'l.tags', 'l.notes', 'l.device_name', 'l.scanned', 'l.last_upload as last_changed', ...positionColumns, ...orderColumns])
     .select(sql<string>`l.first_upload::text`.as('cursor_at'))
     .select(needs.answers ? sql<Answer[]>`p.answers`.as('answers') : sql<Answer[]>`'[]'::jsonb`.as('answers'))
-  q = needs.item
-    ? q.innerJoin('items as i', 'i.id', 'p.item_id').select('i.name as item_name') as unknown as typeof q
-    : q.select(sql<I18nText>`'{}'::jsonb`.as('item_name')) as unknown as typeof q
-  return await q.orderBy('l.first_upload', 'desc').orderBy('l.id', 'desc').execute() as unknown as ExportLeadRow[]
+    .select(needs.item ? sql.ref<I18nText>('i.name').as('item_name') : sql<I18nText>`'{}'::jsonb`.as('item_name'))
+  return await q.execute() as unknown as ExportLeadRow[]
 }
 
 /** One of the exhibitor's leads; undefined for another exhibitor's or an unknown id. */
 export async function findLead (db: Db, exhibitorId: number, leadId: number): Promise<PortalLeadRow | undefined> {
-  return await db.selectFrom('leads as l')
-    .innerJoin('order_positions as p', 'p.id', 'l.position_id')
-    .innerJoin('orders as o', 'o.id', 'p.order_id')
-    .innerJoin('items as i', 'i.id', 'p.item_id')
+  return await withItem(withAttendee(fromLeads(db)))
     .select(columns)
     .where('l.exhibitor_id', '=', exhibitorId)
     .where('l.id', '=', leadId)
