@@ -52,6 +52,15 @@ export async function startService (args: string[], env: Record<string, string>,
   }
 }
 
+/**
+ * The node flags a service's package starts it with (its `start` script): the benchmarks run each
+ * service as it is deployed.
+ */
+export function startFlags (service: string): string[] {
+  const pkg = JSON.parse(readFileSync(`${repoRoot}services/${service}/package.json`, 'utf8')) as { scripts: { start: string } }
+  return pkg.scripts.start.split(/\s+/).filter((word) => word.startsWith('--'))
+}
+
 /** Peak resident set size of a process so far, in MB (Linux). */
 export function peakRssMb (pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')

@@ -4,7 +4,7 @@ import { queries, type Db } from '@showfloor/db'
 import { removePrefix } from '@showfloor/db/testing'
 import { benchDatabase, seedShow, type Show } from './seed.js'
 import { ATTENDEES, DURATION, EXHIBITORS, ROUNDS, WARM, load, uploads, warmUp, type Load } from './leadUpload.js'
-import { cpuSeconds, freePort, peakRssMb, startService, type Service } from './processes.js'
+import { cpuSeconds, freePort, peakRssMb, startFlags, startService, type Service } from './processes.js'
 import { startReceiver } from './receiver.js'
 import { ratio, type Benchmark, type Row } from './table.js'
 
@@ -118,7 +118,7 @@ export const systemLoad: Benchmark = {
         return service
       }
       const reference = await start(['--conditions=@showfloor/source', '--import', 'tsx', 'bench/src/reference.ts'], 'PORT', '/exhibitors/api/v1/leads/')
-      const app = await start(['--max-semi-space-size=8', 'services/app-api/dist/server.js'], 'APP_API_PORT')
+      const app = await start([...startFlags('app-api'), 'services/app-api/dist/server.js'], 'APP_API_PORT')
       // Private targets allowed: the webhook phase delivers to a receiver on this machine.
       const worker = await start(['services/worker/dist/main.js'], 'WORKER_PORT', undefined, { WEBHOOK_ALLOW_PRIVATE: 'true' })
 
