@@ -1,20 +1,13 @@
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { sql } from 'kysely'
 import { createDb, queries } from '@showfloor/db'
 import { removePrefix } from '@showfloor/db/testing'
 import { benchDatabase, seedShow } from './seed.js'
-import { freePort, startService, type Service } from './processes.js'
+import { cpuSeconds, freePort, startService, type Service } from './processes.js'
 import { startReceiver } from './receiver.js'
 import { ratio, type Benchmark, type Row } from './table.js'
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
-
-/** utime + stime of a process so far, in seconds (Linux, clock ticks of 10 ms). */
-function cpuSeconds (pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100
-}
 
 const RATE = Number(process.env.BENCH_WEBHOOK_RATE ?? 500)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
