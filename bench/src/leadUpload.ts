@@ -3,7 +3,7 @@ import { sql } from 'kysely'
 import type { Db } from '@showfloor/db'
 import { benchDatabase, seedShow, type Show } from './seed.js'
 import { cpuSeconds, freePort, peakRssMb, startFlags, startService, type Service } from './processes.js'
-import { paced, type PacedRequest } from './paced.js'
+import { paced, type PacedLoad, type PacedRequest } from './paced.js'
 import { ms, ratio, type Benchmark, type Row } from './table.js'
 
 export const ATTENDEES = 100_000
@@ -14,13 +14,7 @@ export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 // Leads that exist before a run starts: the re-uploads pick among them.
 export const WARM = 25_000
 
-export interface Load {
-  requests: number
-  throughput: number
-  p50: number
-  p99: number
-  errors: number
-  non2xx: number
+export interface Load extends PacedLoad {
   /** CPU seconds per request of the measured processes (from /proc), when they were given. */
   cpuPerRequest?: number
 }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks'
 import * as hdr from 'hdr-histogram-js'
 import { Pool } from 'undici'
 
+/** What a load measured: requests answered, per second, latency percentiles in ms, failures. */
 export interface PacedLoad {
   requests: number
   throughput: number
