@@ -1,4 +1,5 @@
 import t from 'tap'
+import { sql } from 'kysely'
 import { queries, type Db } from '@showfloor/db'
 import { seedEvent } from '@showfloor/db/testing'
 import { JOBS, QUEUES, webhookDeliveryJobId, type WebhookActionType, type WebhookNotification } from '@showfloor/schemas'
@@ -176,7 +177,7 @@ t.test('batched first attempts', async (t) => {
     await queries.webhooks.deleteWebhook(db, e.organizerId, slow.id)
   })
 
-  t.test('the fan-out run twice adds one batch job, and each notification is delivered once', async (t) => {
+  t.test('the fan-out run again adds no second batch job, and each notification is delivered once', async (t) => {
     const e = await freshEvent(db)
     const hook = await createHook(db, e.organizerId, { target: s.receiver.url('/twice'), actions: [ACTION] })
     receiver.setSecret('/twice', hook.secret)
@@ -185,17 +186,24 @@ t.test('batched first attempts', async (t) => {
     await worker.pause()
     const waitingBefore = await deliveryQueue.getWaitingCount()
     const fanOuts = s.inspect[QUEUES.webhooks]
-    const fanOut = async (jobId: string) => {
-      await fanOuts.add(JOBS.webhookNotifyBatch, { notifications }, { jobId })
+    const fanOut = async (jobId: string, these = notifications) => {
+      await fanOuts.add(JOBS.webhookNotifyBatch, { notifications: these }, { jobId })
       return (await waitFor(jobId, async () => (await fanOuts.getJobState(jobId)) === 'completed' ? await fanOuts.getJob(jobId) : undefined)).returnvalue
     }
     t.same(await fanOut('twice-1'), { notifications: 5, deliveries: 5 })
-    t.same(await fanOut('twice-2'), { notifications: 5, deliveries: 5 }, 'still pending: found again')
+    t.same(await fanOut('twice-2'), { notifications: 5, deliveries: 0 }, 'pending and due lately: their job is queued, nothing added')
+    t.same(await fanOut('twice-part', notifications.slice(1, 3)), { notifications: 2, deliveries: 0 }, 'nor for a part of them, which a batch job of its own would send twice')
+    const batchId = webhookBatchJobId(hook.id, notifications.map((n) => n.id))
     t.equal(await deliveryQueue.getWaitingCount() - waitingBefore, 1, 'one batch job')
-    t.equal((await deliveryQueue.getJob(webhookBatchJobId(hook.id, notifications.map((n) => n.id))))?.name, JOBS.webhookDeliverBatch)
+    t.equal((await deliveryQueue.getJob(batchId))?.name, JOBS.webhookDeliverBatch)
+    // A fan-out that died before adding its job (here: the job removed), the deliveries long overdue.
+    await deliveryQueue.remove(batchId)
+    await db.updateTable('webhook_deliveries').set({ next_attempt_at: sql`now() - interval '31 seconds'` }).where('webhook_id', '=', hook.id).execute()
+    t.same(await fanOut('twice-3'), { notifications: 5, deliveries: 5 }, 'pending long past due: their job added again')
+    t.equal(await deliveryQueue.getWaitingCount() - waitingBefore, 1, 'one batch job')
     worker.resume()
     await waitFor('delivered', async () => [...(await states(db, hook.id)).values()].filter(([state]) => state === 'delivered').length === 5)
-    t.same(await fanOut('twice-3'), { notifications: 5, deliveries: 0 }, 'once delivered, nothing to add')
+    t.same(await fanOut('twice-4'), { notifications: 5, deliveries: 0 }, 'once delivered, nothing to add')
     await new Promise((resolve) => setTimeout(resolve, 500))
     t.same(verifiedIds(receiver, '/twice').sort(), notifications.map((n) => n.id).sort(), 'each once')
     t.equal((await callsOf(db, hook.id)).length, 5)

@@ -190,11 +190,16 @@ export interface FannedOutDelivery { webhook_id: number, notification_id: string
  * listed, all events or the notification's event among its events; organizer and event by slug),
  * in one statement: it marks every notification fanned out (one that no webhook listens for too),
  * stores a pending delivery per (webhook, notification) unless one is stored already, and returns
- * the deliveries whose jobs the caller adds: the new ones, and those of a fan-out done before that
- * are still pending (its jobs may not have been added). Deliveries that ended are not returned, so a
- * fan-out that runs again, even after Redis forgot the finished jobs, sends nothing twice. In the
- * batch's order, then by webhook.
+ * the deliveries whose jobs the caller adds: the new ones, and those of an earlier fan-out still
+ * pending LOST_AFTER past their due time (that fan-out died before adding their jobs). Deliveries
+ * that ended are not returned, so a fan-out that runs again, even after Redis forgot the finished
+ * jobs, sends nothing twice; nor are pending ones due lately: their job is queued or waits for its
+ * retry, under the id of the batch that queued it, and a second fan-out grouping them otherwise
+ * (the relay's page and a single notification) would have sent them twice. In the batch's order,
+ * then by webhook.
  */
+const LOST_AFTER = '30 seconds'
+
 export async function fanOut (db: Db, notifications: ReadonlyArray<{ id: string }>): Promise<FannedOutDelivery[]> {
   if (notifications.length === 0) return []
   // Data-modifying CTEs all run, whether or not the final SELECT reads them. The last branch reads
@@ -226,7 +231,7 @@ export async function fanOut (db: Db, notifications: ReadonlyArray<{ id: string 
     select m.webhook_id, m.notification_id::text as notification_id from matched m
     left join added a on a.webhook_id = m.webhook_id and a.notification_id = m.notification_id
     left join webhook_deliveries d on d.webhook_id = m.webhook_id and d.notification_id = m.notification_id
-    where a.webhook_id is not null or d.state = 'pending'
+    where a.webhook_id is not null or (d.state = 'pending' and d.next_attempt_at < now() - ${LOST_AFTER}::interval)
     order by m.ord, m.webhook_id`.execute(db)
   return rows
 }

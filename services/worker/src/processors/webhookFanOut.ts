@@ -13,8 +13,8 @@ export interface FanOutResult { notifications: number, deliveries: number }
  * of a batch delivery job per webhook (split past WEBHOOK_DELIVERY_BATCH notifications), whose id
  * comes from the webhook and the notifications. Stored first, a delivery survives a Redis that
  * loses its job (the reconciler queues it again), and a fan-out that runs twice adds nothing: the
- * deliveries stored by the first are not stored again, and only those still pending get a job,
- * under the same id as before while they all still are, which BullMQ ignores while it holds the job.
+ * deliveries stored by the first are not stored again, and get a job again only once they are
+ * pending well past their due time (the first died before adding their jobs).
  */
 export function webhookFanOutProcessor (db: Db, deliveries: Queue) {
   return async function fanOut (job: Job): Promise<FanOutResult> {
