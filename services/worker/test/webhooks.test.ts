@@ -149,7 +149,8 @@ t.test('deliveries to a receiver that verifies them', async (t) => {
     t.ok(ids.every((id) => accepted.has(id)), 'each accepted by the receiver with a valid signature')
     const calls = await callsOf(db, hook.id)
     t.ok(calls.length >= 10, `${calls.length} attempts logged`)
-    t.same(calls.slice(0, 7).map((c) => [c.return_code, c.success, c.response_body]), Array(7).fill([500, false, 'down for maintenance']))
+    // Logged as each attempt ended, which is not always the order the receiver answered in.
+    t.same(calls.filter((c) => !c.success).map((c) => [c.return_code, c.success, c.response_body]), Array(7).fill([500, false, 'down for maintenance']), 'the seven failures logged')
     const successes = calls.filter((c) => c.success)
     t.same(successes.map((c) => c.notification_id).sort(), [...ids].sort(), 'each delivered once it recovered')
     t.ok(successes.every((c) => c.is_retry), 'after failures: retries')
