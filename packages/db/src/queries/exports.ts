@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { AttendeeInput, ExportParameters, ExportStatus, NameParts } from '@showfloor/schemas'
 import type { Db } from '../database.js'
-import { attendeeColumns, fromLeads, pageOfLeads, withAttendee, withItem } from './leads.js'
+import { attendeeColumns, fromLeads, pageOfLeads, withAttendee, withItem, type LeadCursor } from './leads.js'
 
 // Data exporter runs (contract section 12). An export's status moves, each step one conditional
 // UPDATE that names the run it belongs to:
@@ -268,8 +268,6 @@ export interface LeadExportRow extends AttendeeInput {
   cursor: string
 }
 
-export interface LeadCursor { firstUpload: string, id: number }
-
 // The lead's own columns of a LeadExportRow, after its id (and, in the cursor's rows, the exhibitor's).
 const leadColumns = [
   'l.rating', 'l.tags', 'l.notes', 'l.device_name', 'l.scanned', 'l.last_upload',
@@ -283,7 +281,7 @@ const leadColumns = [
 export async function leadExportPage (db: Db, exhibitorId: number, since: Date | null, after: LeadCursor | null, limit: number): Promise<LeadExportRow[]> {
   let leads = fromLeads(db).where('l.exhibitor_id', '=', exhibitorId)
   if (since !== null) leads = leads.where('l.last_upload', '>=', since)
-  const page = pageOfLeads(db, leads, { order: 'asc', limit, after: after && { at: after.firstUpload, id: after.id } })
+  const page = pageOfLeads(db, leads, { order: 'asc', limit, after })
   return await withItem(withAttendee(page))
     .select(['l.id', ...leadColumns, ...attendeeColumns])
     .execute()

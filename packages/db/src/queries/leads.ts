@@ -37,13 +37,16 @@ export const orderColumns = ['o.code as order_code', 'o.email as order_email'] a
 /** Everything an AttendeeInput is made of, from an ItemQuery. */
 export const attendeeColumns = [...positionColumns, 'p.answers', ...orderColumns, 'i.name as item_name'] as const
 
+/** Where a keyset page ends: the last row's first upload as PostgreSQL prints it (exact to the microsecond) and id. */
+export interface LeadCursor { at: string, id: number }
+
 export interface LeadPage {
   /** By first upload, then id, both ascending or both descending. */
   order: 'asc' | 'desc'
   limit: number
   offset?: number
   /** Keyset paging: the leads past this one (its first upload as PostgreSQL prints it, exact to the microsecond). */
-  after?: { at: string, id: number } | null
+  after?: LeadCursor | null
 }
 
 /**

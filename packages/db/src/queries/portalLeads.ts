@@ -4,7 +4,7 @@ import { JOBS } from '@showfloor/schemas'
 import type { Answer, AttendeeInput, I18nText } from '../types.js'
 import {
   attendeeColumns, fromLeads, orderColumns, pageOfLeads, positionColumns, withAttendee, withItem,
-  type AttendeeQuery, type LeadQuery
+  type AttendeeQuery, type LeadCursor, type LeadQuery
 } from './leads.js'
 
 // The exhibitor web area's leads: the list with its search and filters, one lead, its edit, and the
@@ -90,9 +90,6 @@ export async function listLeads (db: Db, f: LeadFilter, limit: number, offset: n
     .select(columns)
     .execute()
 }
-
-/** Where a keyset page ends: the last row's first upload as PostgreSQL prints it (exact to the microsecond) and id. */
-export interface LeadCursor { at: string, id: number }
 
 /** A lead as an export writes it (the shape of @showfloor/files' LeadSheetRow), with its keyset cursor. */
 export interface ExportLeadRow extends AttendeeInput {

@@ -158,7 +158,7 @@ type LeadPage = [Exhibitor, queries.exports.LeadExportRow[]]
  * while the current one is written: the file waits for the database only when the writer is faster.
  */
 async function * leadPages (db: Db, exhibitors: readonly Exhibitor[], since: Date | null, pageSize: number): AsyncIterable<LeadPage> {
-  const fetch = (index: number, after: queries.exports.LeadCursor | null): Promise<LeadPage> | null => {
+  const fetch = (index: number, after: queries.leads.LeadCursor | null): Promise<LeadPage> | null => {
     if (index >= exhibitors.length) return null
     const exhibitor = exhibitors[index]
     const pending = queries.exports.leadExportPage(db, exhibitor.id, since, after, pageSize).then((page): LeadPage => [exhibitor, page])
@@ -171,7 +171,7 @@ async function * leadPages (db: Db, exhibitors: readonly Exhibitor[], since: Dat
     const [exhibitor, page] = await next
     if (page.length === pageSize) {
       const last = page[page.length - 1]
-      next = fetch(index, { firstUpload: last.cursor, id: last.id })
+      next = fetch(index, { at: last.cursor, id: last.id })
     } else {
       next = fetch(++index, null)
     }
