@@ -185,6 +185,9 @@ export async function exhibitorState (db: Db, exhibitorId: number, lock: boolean
 /** A delivery the fan-out stored (or found still pending): its job is to be added. */
 export interface FannedOutDelivery { webhook_id: number, notification_id: string }
 
+/** How long past its due time a pending delivery of an earlier fan-out waits before a fan-out takes it for lost. */
+const LOST_AFTER = '30 seconds'
+
 /**
  * Fans a batch of notifications out to the webhooks that listen for them (enabled, the action type
  * listed, all events or the notification's event among its events; organizer and event by slug),
@@ -198,8 +201,6 @@ export interface FannedOutDelivery { webhook_id: number, notification_id: string
  * (the relay's page and a single notification) would have sent them twice. In the batch's order,
  * then by webhook.
  */
-const LOST_AFTER = '30 seconds'
-
 export async function fanOut (db: Db, notifications: ReadonlyArray<{ id: string }>): Promise<FannedOutDelivery[]> {
   if (notifications.length === 0) return []
   // Data-modifying CTEs all run, whether or not the final SELECT reads them. The last branch reads
