@@ -17,6 +17,16 @@ async function closeAll (running: RunningWorkers): Promise<void> {
   for (const closable of [...running.closables].reverse()) await closable.close()
 }
 
+/** `count` leads of one exhibitor, their outbox rows marked relayed and their jobs lost: the exhibitor and the leads' ids. */
+async function leadsWithLostJobs (db: Db, count: number): Promise<{ exhibitorId: number, ids: number[] }> {
+  const event = await seedEvent(db)
+  const exhibitor = await seedExhibitor(db, event)
+  const ids: number[] = []
+  for (const attendee of await seedAttendees(db, event, count)) ids.push(await uploadLead(db, exhibitor, attendee.code))
+  await db.updateTable('outbox').set({ relayed_at: sql`now()` }).execute()
+  return { exhibitorId: exhibitor.id, ids }
+}
+
 const count = async (db: Db, where: 'unenriched' | 'all'): Promise<number> => {
   let query = db.selectFrom('leads').select((eb) => eb.fn.countAll<number>().as('n'))
   if (where === 'unenriched') query = query.where('enriched_at', 'is', null)
@@ -91,13 +101,7 @@ t.test('the reconciler takes leads not enriched since their last change, once pe
     await removePrefix(sharedRedisUrl, prefix)
     await testDb.drop()
   })
-  const event = await seedEvent(db)
-  const attendees = await seedAttendees(db, event, 5)
-  const exhibitor = await seedExhibitor(db, event)
-  const ids: number[] = []
-  for (const attendee of attendees) ids.push(await uploadLead(db, exhibitor, attendee.code))
-  // Relayed, and the jobs lost.
-  await db.updateTable('outbox').set({ relayed_at: sql`now()` }).execute()
+  const { ids } = await leadsWithLostJobs(db, 5)
   const producers = await producersFor(t, sharedRedisUrl, prefix)
   const queue = producers.queues[QUEUES.leadEnrichment]
   // Pages of two, to walk past the first page.
@@ -147,13 +151,8 @@ t.test('a page of leads whose reconcile job failed and is kept in Redis: the nex
     await removePrefix(sharedRedisUrl, prefix)
     await testDb.drop()
   })
-  const event = await seedEvent(db)
-  const attendees = await seedAttendees(db, event, 3)
-  const exhibitor = await seedExhibitor(db, event)
-  const ids: number[] = []
-  for (const attendee of attendees) ids.push(await uploadLead(db, exhibitor, attendee.code))
-  // Relayed, the jobs lost, and changed long enough ago for the reconciler.
-  await db.updateTable('outbox').set({ relayed_at: sql`now()` }).execute()
+  const { exhibitorId, ids } = await leadsWithLostJobs(db, 3)
+  // Changed long enough ago for the reconciler.
   await db.updateTable('leads').set({ last_upload: sql`now() - interval '2 seconds'` }).execute()
   const producers = await producersFor(t, sharedRedisUrl, prefix)
   const queue = producers.queues[QUEUES.leadEnrichment]
@@ -182,7 +181,7 @@ t.test('a page of leads whose reconcile job failed and is kept in Redis: the nex
   const leads = await db.selectFrom('leads').select(['id', 'data', sql<boolean>`enriched_at >= last_upload`.as('current')]).orderBy('id').execute()
   t.same(leads.map((lead) => [Number(lead.id), lead.current]), ids.map((id) => [id, true]), 'each lead enriched after its change')
   for (const lead of leads) t.match(lead.data?.[0], { id: 'attendee_name', value: /^Ada Lovelace \d+$/ }, 'with its snapshot')
-  const stored = await db.selectFrom('exhibitors').select('lead_count').where('id', '=', exhibitor.id).executeTakeFirstOrThrow()
+  const stored = await db.selectFrom('exhibitors').select('lead_count').where('id', '=', exhibitorId).executeTakeFirstOrThrow()
   t.equal(stored.lead_count, 3, 'lead_count exact')
   t.equal(await queue.getJobState(jobId), 'completed')
   t.same(await reconciler.reconcileOnce(), { leads: 0, mailQueued: 0, mailSettled: 0, webhookFanOuts: 0, webhookDeliveries: 0 }, 'nothing left to do')
