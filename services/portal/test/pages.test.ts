@@ -8,10 +8,14 @@ t.test('dashboard: exhibitor, event, totals, leads per hour (chart and table), b
   const s = await show(t)
   const other = await s.addExhibitor({ name: 'Other' })
   const today = new Date()
-  await s.addLead(s.exhibitor.id, await s.addAttendee(), { scanned: '2026-12-01T09:10:00Z', rating: 5, tags: JSON.stringify(['hot', 'vip']) })
-  await s.addLead(s.exhibitor.id, await s.addAttendee(), { scanned: '2026-12-01T09:50:00Z', rating: null, tags: JSON.stringify(['hot']), device_name: 'Phone', device_uuid: null })
-  await s.addLead(s.exhibitor.id, await s.addAttendee(), { scanned: '2026-12-02T15:00:00Z', rating: 5, tags: JSON.stringify([]) })
+  const scans = ['2026-12-01T09:10:00Z', '2026-12-01T09:50:00Z', '2026-12-02T15:00:00Z', today]
+  await s.addLead(s.exhibitor.id, await s.addAttendee(), { scanned: scans[0], rating: 5, tags: JSON.stringify(['hot', 'vip']) })
+  await s.addLead(s.exhibitor.id, await s.addAttendee(), { scanned: scans[1], rating: null, tags: JSON.stringify(['hot']), device_name: 'Phone', device_uuid: null })
+  await s.addLead(s.exhibitor.id, await s.addAttendee(), { scanned: scans[2], rating: 5, tags: JSON.stringify([]) })
   await s.addLead(s.exhibitor.id, await s.addAttendee(), { scanned: today, rating: 1, tags: JSON.stringify([]) })
+  // "Today" is the event's date (Europe/Berlin) now: on the event's own days the fixed scans count too.
+  const berlinDay = (at: Date | string) => new Date(at).toLocaleDateString('sv-SE', { timeZone: 'Europe/Berlin' })
+  const scannedToday = scans.filter((at) => berlinDay(at) === berlinDay(today)).length
   await s.addLead(other.id, await s.addAttendee(), { scanned: '2026-12-01T09:10:00Z' })
   const c = s.client()
   await c.logIn(s.exhibitor.accessCode)
@@ -22,7 +26,7 @@ t.test('dashboard: exhibitor, event, totals, leads per hour (chart and table), b
   t.match(body, /<dt>Dates<\/dt><dd>2026-12-01 – 2026-12-02<\/dd>/)
   t.match(body, /<dt>Booth<\/dt><dd>A2<\/dd>/)
   t.match(body, /<span class="figure">4<\/span> Total leads/)
-  t.match(body, /<span class="figure">1<\/span> Leads today/)
+  t.match(body, new RegExp(`<span class="figure">${scannedToday}</span> Leads today`))
   t.match(body, /<span class="figure">2<\/span> Devices seen/)
   t.match(body, /<svg class="chart"[^>]*role="img" aria-labelledby="chart-title chart-desc"/)
   t.match(body, /<title id="chart-title">Leads per hour<\/title>/)
