@@ -198,10 +198,12 @@ const LOST_AFTER = '30 seconds'
  * that ended are not returned, so a fan-out that runs again, even after Redis forgot the finished
  * jobs, sends nothing twice; nor are pending ones due lately: their job is queued or waits for its
  * retry, under the id of the batch that queued it, and a second fan-out grouping them otherwise
- * (the relay's page and a single notification) would have sent them twice. In the batch's order,
+ * (the relay's page and a single notification) would have sent them twice. A `rerun` of the same
+ * fan-out (its job started again: the run before may have died before adding its jobs) gets every
+ * pending one: its grouping, and so its batch job ids, are those of that run. In the batch's order,
  * then by webhook.
  */
-export async function fanOut (db: Db, notifications: ReadonlyArray<{ id: string }>): Promise<FannedOutDelivery[]> {
+export async function fanOut (db: Db, notifications: ReadonlyArray<{ id: string }>, rerun = false): Promise<FannedOutDelivery[]> {
   if (notifications.length === 0) return []
   // Data-modifying CTEs all run, whether or not the final SELECT reads them. The last branch reads
   // the rows as they were before this statement: the pending deliveries of an earlier fan-out.
@@ -232,7 +234,7 @@ export async function fanOut (db: Db, notifications: ReadonlyArray<{ id: string 
     select m.webhook_id, m.notification_id::text as notification_id from matched m
     left join added a on a.webhook_id = m.webhook_id and a.notification_id = m.notification_id
     left join webhook_deliveries d on d.webhook_id = m.webhook_id and d.notification_id = m.notification_id
-    where a.webhook_id is not null or (d.state = 'pending' and d.next_attempt_at < now() - ${LOST_AFTER}::interval)
+    where a.webhook_id is not null or (d.state = 'pending' and (${rerun}::boolean or d.next_attempt_at < now() - ${LOST_AFTER}::interval))
     order by m.ord, m.webhook_id`.execute(db)
   return rows
 }

@@ -14,7 +14,7 @@ export interface FanOutResult { notifications: number, deliveries: number }
  * comes from the webhook and the notifications. Stored first, a delivery survives a Redis that
  * loses its job (the reconciler queues it again), and a fan-out that runs twice adds nothing: the
  * deliveries stored by the first are not stored again, and get a job again only once they are
- * pending well past their due time (the first died before adding their jobs).
+ * pending well past their due time, or to the same job run again (the first died before adding them).
  */
 export function webhookFanOutProcessor (db: Db, deliveries: Queue) {
   return async function fanOut (job: Job): Promise<FanOutResult> {
@@ -22,7 +22,8 @@ export function webhookFanOutProcessor (db: Db, deliveries: Queue) {
       ? parseJob(WebhookNotifyBatchJob, job.data).notifications
       : [parseJob(WebhookNotifyJob, job.data)]
     const byId = new Map(notifications.map((notification) => [notification.id, notification]))
-    const rows = await queries.webhooks.fanOut(db, notifications)
+    // Started again (stalled or failed): the run before may have stored deliveries and died before adding their jobs.
+    const rows = await queries.webhooks.fanOut(db, notifications, job.attemptsStarted > 1)
     const byWebhook = new Map<number, WebhookNotification[]>()
     for (const row of rows) {
       const list = byWebhook.get(row.webhook_id)
