@@ -12,10 +12,19 @@ export interface WebhookReceiver {
   close: () => Promise<void>
 }
 
-/** A webhook target on this machine: answers every POST with 204 and records when each delivery arrived. */
-export async function startReceiver (): Promise<WebhookReceiver> {
+/**
+ * A webhook target on this machine: answers every POST with 204 and records when each delivery
+ * arrived; a GET answers how many arrived (`{"arrivals": n}`), for a receiver run as a process of
+ * its own (receiverProcess.ts).
+ */
+export async function startReceiver (port = 0): Promise<WebhookReceiver> {
   const arrivals: Arrival[] = []
   const server = createServer((req, res) => {
+    if (req.method !== 'POST') {
+      req.resume()
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ arrivals: arrivals.length }))
+      return
+    }
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
@@ -29,7 +38,7 @@ export async function startReceiver (): Promise<WebhookReceiver> {
       res.writeHead(204).end()
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
     arrivals,
