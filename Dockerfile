@@ -4,7 +4,7 @@
 #
 #   docker build -t showfloor .
 #   docker run showfloor node services/admin-api/dist/server.js
-#   docker run showfloor node --max-semi-space-size=8 --single-threaded-gc --heap-growing-percent=25 services/app-api/dist/server.js   (the default)
+#   docker run showfloor node --max-semi-space-size=16 --single-threaded-gc --heap-growing-percent=25 services/app-api/dist/server.js   (the default)
 #   docker run showfloor node services/worker/dist/main.js
 #   docker run -e PORTAL_SECRET=... showfloor node --max-old-space-size=128 services/portal/dist/server.js
 #   docker run showfloor node packages/cli/dist/main.js migrate
@@ -51,4 +51,4 @@ COPY --from=prune /app /app
 RUN mkdir -p /app/var/mail && chown -R node:node /app/var
 USER node
 EXPOSE 8001 8002 8003 8004
-CMD ["node", "--max-semi-space-size=8", "--single-threaded-gc", "--heap-growing-percent=25", "services/app-api/dist/server.js"]
+CMD ["node", "--max-semi-space-size=16", "--single-threaded-gc", "--heap-growing-percent=25", "services/app-api/dist/server.js"]

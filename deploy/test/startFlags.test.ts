@@ -26,7 +26,7 @@ async function startFlags (service: string): Promise<string[]> {
 const flags = Object.fromEntries(await Promise.all(Object.keys(ENTRIES).map(async (s) => [s, await startFlags(s)] as const)))
 
 t.test('the App API is started with flags of its own', async (t) => {
-  t.ok(flags['app-api'].includes('--max-semi-space-size=8'))
+  t.ok(flags['app-api'].includes('--max-semi-space-size=16'))
   t.ok(flags['app-api'].includes('--single-threaded-gc'))
 })
 
