@@ -36,7 +36,8 @@ select up.*, s.lead_fields, ex.locale, op.attendee_name_parts, op.attendee_name,
 from up join order_positions op on op.id = up.position_id join orders o on o.id = op.order_id
 join items i on i.id = op.item_id cross join s cross join ex`
 
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 })
+// 10 connections, as one App API process has; a pair of references shares them as a pair of App API processes does.
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) })
 const app = Fastify({ logger: false })
 app.post('/exhibitors/api/v1/leads/', async (request, reply) => {
   const code = String(request.headers.authorization ?? '').replace(/^Exhibitor\s+/i, '').trim().toUpperCase()
