@@ -29,7 +29,9 @@ export interface Service { child: ChildProcess, port: number, stop: () => Promis
 export async function startService (args: string[], env: Record<string, string>, port: number, readyPath = '/healthz'): Promise<Service> {
   // BENCH_CPU_PROF=<dir>: each process writes a V8 CPU profile there when it exits (open it in Chrome's DevTools).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
-  const child = spawn(process.execPath, [...profile, ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
+  // The services log to stdout (warnings and errors at the benchmarks' LOG_LEVEL): shown on stderr
+  // with the progress lines, so a failed job or a refused request shows up beside the figures.
+  const child = spawn(process.execPath, [...profile, ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', process.stderr, 'inherit'] })
   const deadline = Date.now() + 30_000
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}`)

@@ -59,5 +59,4 @@ app.post('/exhibitors/api/v1/leads/', async (request, reply) => {
   })
 })
 await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' })
-console.log(`listening ${(app.server.address() as { port: number }).port}`)
 process.on('SIGTERM', () => { app.close().then(() => pool.end()).then(() => process.exit(0), () => process.exit(1)) })
