@@ -104,11 +104,11 @@ interface SystemRound {
  * worker process, each a process of its own, under the lead-upload load (64 connections, half
  * first uploads, half re-uploads), beside the one-statement reference measured in the same run.
  * The worker must keep up: its backlog (outbox rows not relayed, leads not enriched since their
- * last upload) is sampled during the run and must not grow. Each round measures the reference, the
- * system, and the system with one webhook on lead creation (every first upload, half of them, is
- * also delivered, signed, to a receiver in a process of its own), one after the other on the same
- * show; each ratio is taken within its round, and the median round counts. CPU per upload and per
- * lead come from /proc.
+ * last upload) is sampled during the run and must not grow. Each round measures the system, the
+ * reference, then the system with one webhook on lead creation (every first upload, half of them,
+ * is also delivered, signed, to a receiver in a process of its own), one after the other on the
+ * same show; each ratio is taken within its round, and the median round counts. CPU per upload and
+ * per lead come from /proc.
  */
 export const systemLoad: Benchmark = {
   name: 'system',
@@ -192,9 +192,11 @@ export const systemLoad: Benchmark = {
 
       const rounds: SystemRound[] = []
       for (let round = 1; round <= ROUNDS; round++) {
-        console.error(`  round ${round}/${ROUNDS}: reference, app-api with the worker, then with one webhook on showfloor.lead.created`)
-        const ref = await phase(reference)
+        // The reference between the two: each ratio compares runs next to each other, so a machine
+        // whose speed drifts (it does, by a fifth within minutes) weighs on both alike.
+        console.error(`  round ${round}/${ROUNDS}: app-api with the worker, reference, then app-api with one webhook on showfloor.lead.created`)
         const ours = await phase(app)
+        const ref = await phase(reference)
         console.error(`    backlog during the run: ${ours.samples.map(total).join(', ')}; caught up ${ours.drainSeconds.toFixed(1)} s after it`)
         await hook(true)
         const receiverBefore = cpuSeconds(receiver.child.pid!)
