@@ -113,6 +113,36 @@ t.test('batch enrichment in the database', async (t) => {
     t.same(await leadCounts(db), await expectedCounts(db))
   })
 
+  t.test('a batch that waited for a lock while the lead was uploaded again and enriched by a later batch leaves it enriched since its last upload', async (t) => {
+    const show = await seedLeads(db, 2, 1)
+    const [first, lead] = [...show.leads].sort((a, b) => a - b)
+    await enrichLeads(db, show.leads)
+    // The earlier lead's row is held: a batch of both begins, locks in id order, and waits at it.
+    let release!: () => void
+    const released = new Promise<void>((resolve) => { release = resolve })
+    let locked!: () => void
+    const lockTaken = new Promise<void>((resolve) => { locked = resolve })
+    const holder = db.transaction().execute(async (trx) => {
+      await sql`select id from leads where id = ${first} for update`.execute(trx)
+      locked()
+      await released
+    })
+    await lockTaken
+    const waiting = enrichLeads(db, [first, lead])
+    await waitFor('the batch waiting for the lock', async () => Number((await sql<{ n: number }>`
+      select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(db)).rows[0].n) > 0)
+    // Meanwhile the lead is uploaded again, and the batch of that upload's outbox row enriches it.
+    t.equal(await uploadLead(db, show.exhibitors[0], show.attendees[1].code), lead, 'the same lead')
+    await enrichLeads(db, [lead])
+    release()
+    await holder
+    t.equal((await waiting).length, 2, 'the waiting batch stored both leads')
+    const row = await db.selectFrom('leads').select(['enriched_at', 'last_upload']).where('id', '=', lead).executeTakeFirstOrThrow()
+    t.ok(row.enriched_at! >= row.last_upload, `enriched (${row.enriched_at!.toISOString()}) since its last upload (${row.last_upload.toISOString()})`)
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from leads where id = ${lead} and (enriched_at is null or enriched_at < last_upload)`.execute(db)
+    t.equal(rows[0].n, 0, 'the reconciler finds nothing to queue again')
+  })
+
   t.test('concurrent batches sharing leads and exhibitors: every lead counted once, no deadlock', async (t) => {
     const concurrent = await createTestDatabase('worker_batches_concurrent')
     t.teardown(concurrent.drop)

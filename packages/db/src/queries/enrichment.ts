@@ -73,6 +73,12 @@ export interface StoredEnrichment {
  * exhibitor's `lead_count`, in one statement. A lead enriched again adds nothing, so the count
  * stays exact however often a lead is enriched (deleting a lead takes it off again, by a trigger).
  * Returns the leads stored, in id order; a lead deleted meanwhile is not among them.
+ *
+ * The time stored is the clock's now, after the leads were locked, not the transaction's start: a
+ * batch that began before an upload and waited for a lock meanwhile read the lead as that upload
+ * left it, so it must not stamp it as enriched before that upload (`last_upload`, the upload's
+ * transaction time). With the start time, a batch that finished after a later batch left the lead
+ * looking unenriched since its last upload, and the reconciler queued it again a minute later.
  */
 export async function storeEnrichments (db: Db, enrichments: readonly Enrichment[]): Promise<StoredEnrichment[]> {
   if (enrichments.length === 0) return []
@@ -81,7 +87,7 @@ export async function storeEnrichments (db: Db, enrichments: readonly Enrichment
     with v as (
       select * from jsonb_to_recordset(${rows}::jsonb) as v(id bigint, data jsonb, created boolean)
     ), stored as (
-      update leads l set data = v.data, enriched_at = now()
+      update leads l set data = v.data, enriched_at = clock_timestamp()
       from v where l.id = v.id
       returning l.id as lead_id, l.exhibitor_id, v.created
     ), counted as (
