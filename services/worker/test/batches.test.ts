@@ -10,6 +10,7 @@ import { enrichLeads } from '../src/domain/enrichment.js'
 import { startWorkers } from '../src/workers.js'
 import { silentLog } from './support/queues.js'
 import { privateQueues } from './support/privateQueues.js'
+import { holdLeadRow } from './support/locks.js'
 
 const mail = { mailDir: './var/mail', from: 'fair@example.org', appUrl: 'https://app.example.org', sendTimeoutMs: 1000 }
 
@@ -118,24 +119,14 @@ t.test('batch enrichment in the database', async (t) => {
     const [first, lead] = [...show.leads].sort((a, b) => a - b)
     await enrichLeads(db, show.leads)
     // The earlier lead's row is held: a batch of both begins, locks in id order, and waits at it.
-    let release!: () => void
-    const released = new Promise<void>((resolve) => { release = resolve })
-    let locked!: () => void
-    const lockTaken = new Promise<void>((resolve) => { locked = resolve })
-    const holder = db.transaction().execute(async (trx) => {
-      await sql`select id from leads where id = ${first} for update`.execute(trx)
-      locked()
-      await released
-    })
-    await lockTaken
+    const held = await holdLeadRow(db, first)
     const waiting = enrichLeads(db, [first, lead])
     await waitFor('the batch waiting for the lock', async () => Number((await sql<{ n: number }>`
       select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(db)).rows[0].n) > 0)
     // Meanwhile the lead is uploaded again, and the batch of that upload's outbox row enriches it.
     t.equal(await uploadLead(db, show.exhibitors[0], show.attendees[1].code), lead, 'the same lead')
     await enrichLeads(db, [lead])
-    release()
-    await holder
+    await held.release()
     t.equal((await waiting).length, 2, 'the waiting batch stored both leads')
     const row = await db.selectFrom('leads').select(['enriched_at', 'last_upload']).where('id', '=', lead).executeTakeFirstOrThrow()
     t.ok(row.enriched_at! >= row.last_upload, `enriched (${row.enriched_at!.toISOString()}) since its last upload (${row.last_upload.toISOString()})`)
@@ -166,16 +157,7 @@ t.test('through the queue: a worker killed in the middle of a batch; another one
   const show = await seedLeads(db, 15, 2)
 
   // The last lead's row is held: the batch locks the leads before it, then waits.
-  let release!: () => void
-  const released = new Promise<void>((resolve) => { release = resolve })
-  let locked!: () => void
-  const lockTaken = new Promise<void>((resolve) => { locked = resolve })
-  const holder = db.transaction().execute(async (trx) => {
-    await sql`select id from leads where id = ${show.leads.at(-1)!} for update`.execute(trx)
-    locked()
-    await released
-  })
-  await lockTaken
+  const held = await holdLeadRow(db, show.leads.at(-1)!)
 
   const child = runSource('services/worker/test/support/workerProcess.ts', {
     WORKER_TEST_OPTIONS: JSON.stringify({ databaseUrl: testDb.url, redisUrl: redisServer.url, prefix, lockDurationMs: 1500, stalledIntervalMs: 500 })
@@ -191,8 +173,7 @@ t.test('through the queue: a worker killed in the middle of a batch; another one
     return row.rows[0].n > 0
   })
   await child.stop('SIGKILL')
-  release()
-  await holder
+  await held.release()
   t.equal(await sql<{ n: number }>`select count(*)::int as n from leads where enriched_at is not null`.execute(db).then((r) => r.rows[0].n), 0,
     'the killed batch stored nothing')
   // The same batch added again meanwhile (say, by a relay that retried): BullMQ keeps one.

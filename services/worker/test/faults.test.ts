@@ -1,5 +1,4 @@
 import t from 'tap'
-import { sql } from 'kysely'
 import { queries } from '@showfloor/db'
 import {
   createTestDatabase, removePrefix, runSource, seedAttendees, seedEvent, seedExhibitor, startService, testPrefix, uploadLead, waitFor
@@ -10,6 +9,7 @@ import { startWorkers } from '../src/workers.js'
 import { inspectQueues, sharedRedisUrl, silentLog } from './support/queues.js'
 import { privateRedis } from './support/redisServer.js'
 import { privateQueues } from './support/privateQueues.js'
+import { holdLeadRow } from './support/locks.js'
 
 // Faults on a Redis of the test's own (never the machine's shared one): it is stopped and started.
 
@@ -67,16 +67,7 @@ t.test('a worker killed during a job: another worker takes the job over and comp
   const leadId = await uploadLead(db, exhibitor, attendee.code)
 
   // The lead's row is held, so the job blocks in the middle of its work (storing the snapshot).
-  let release!: () => void
-  const released = new Promise<void>((resolve) => { release = resolve })
-  let locked!: () => void
-  const lockTaken = new Promise<void>((resolve) => { locked = resolve })
-  const holder = db.transaction().execute(async (trx) => {
-    await sql`select id from leads where id = ${leadId} for update`.execute(trx)
-    locked()
-    await released
-  })
-  await lockTaken
+  const held = await holdLeadRow(db, leadId)
 
   const child = runSource('services/worker/test/support/workerProcess.ts', {
     WORKER_TEST_OPTIONS: JSON.stringify({ databaseUrl: testDb.url, redisUrl: redisServer.url, prefix, lockDurationMs: 1500, stalledIntervalMs: 500 })
@@ -89,8 +80,7 @@ t.test('a worker killed during a job: another worker takes the job over and comp
   await child.line(/^active killed-1$/, 20_000)
   await new Promise((resolve) => setTimeout(resolve, 300))
   await child.stop('SIGKILL')
-  release()
-  await holder
+  await held.release()
   t.equal((await queue.getJob('killed-1'))?.finishedOn, undefined, 'the job was not finished by the killed worker')
 
   const second = startWorkers({ db, redisUrl: redisServer.url, prefix, log: silentLog, mail, lockDurationMs: 1500, stalledIntervalMs: 500, relay: false })
@@ -154,24 +144,14 @@ t.test('SIGTERM: the worker process finishes the job in hand, then exits 0', asy
 
   // The job blocks on the lead's row while it is in hand.
   const leadId = await uploadLead(db, exhibitor, attendee.code)
-  let release!: () => void
-  const released = new Promise<void>((resolve) => { release = resolve })
-  let locked!: () => void
-  const lockTaken = new Promise<void>((resolve) => { locked = resolve })
-  const holder = db.transaction().execute(async (trx) => {
-    await sql`select id from leads where id = ${leadId} for update`.execute(trx)
-    locked()
-    await released
-  })
-  await lockTaken
+  const held = await holdLeadRow(db, leadId)
   const queue = inspect[QUEUES.leadEnrichment]
   await waitFor('the job in hand', async () => (await queue.getActiveCount()) === 1, 20_000)
 
   worker.child.kill('SIGTERM')
   await new Promise((resolve) => setTimeout(resolve, 500))
   t.equal(worker.child.exitCode, null, 'still running: it waits for the job')
-  release()
-  await holder
+  await held.release()
   const [code, signal] = await worker.exited
   t.equal(signal, null)
   t.equal(code, 0, 'a clean exit')
