@@ -72,7 +72,7 @@ export async function show (t: Test, env: Record<string, string> = {}): Promise<
 
   const appApi = async () => {
     const { buildApp: buildAppApi } = await import(new URL('../../app-api/src/app.ts', import.meta.url).href) as { buildApp: (config: AppApiEnv) => Promise<FastifyInstance> }
-    const other = await buildAppApi(loadConfig(AppApiEnv, { ...process.env, DATABASE_URL: testDb.url, LOG_LEVEL: 'silent', REDIS_PREFIX: prefix }))
+    const other = await buildAppApi(loadConfig(AppApiEnv, { ...process.env, DATABASE_URL: testDb.url, LOG_LEVEL: 'silent', REDIS_PREFIX: prefix, ...env }))
     others.push(other)
     return other
   }
