@@ -30,7 +30,12 @@ t.test('delivery states', async (t) => {
     receiver.answer('/gone', () => ({ status: 410 }))
     const id = await writeNotification(db, organizer, eventSlug, 'pretix.event.order.placed', { code: 'STATE1' })
     const unheard = await writeNotification(db, organizer, eventSlug, 'showfloor.exhibitor.deleted', { exhibitor: 1 })
-    await waitFor('both deliveries ended', async () => (await deliveries(db, id)).every(([, state]) => state !== 'pending') && (await deliveries(db, id)).length === 2)
+    // One read for both conditions: read twice, an empty list (before the fan-out) passed the first
+    // and the two fresh pending deliveries the second.
+    await waitFor('both deliveries ended', async () => {
+      const list = await deliveries(db, id)
+      return list.length === 2 && list.every(([, state]) => state !== 'pending')
+    })
     t.same(await deliveries(db, id), [[ok.id, 'delivered', 1], [gone.id, 'disabled', 1]])
     t.equal((await db.selectFrom('webhooks').select('enabled').where('id', '=', gone.id).executeTakeFirstOrThrow()).enabled, false, 'the webhook is disabled with it')
     await waitFor('the unheard notification fanned out', async () =>
