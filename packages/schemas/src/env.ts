@@ -93,6 +93,12 @@ export const WorkerEnv = Type.Object({
    * before that deadline.
    */
   MAIL_SEND_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 5000 }),
+  /**
+   * The outbox relay's pause after a poll that did not fill a batch: the longest a change waits to
+   * become a job. Longer gathers bigger batches under load (less CPU per lead), and adds as much to
+   * every job's start (a lead's webhook crosses the relay twice).
+   */
+  OUTBOX_POLL_MS: Type.Integer({ minimum: 10, maximum: 10000, default: 250 }),
   /** How often the reconciler looks for work whose effect is missing (a job Redis lost). */
   RECONCILE_INTERVAL_MS: Type.Integer({ minimum: 1000, maximum: 3600000, default: 30000 }),
   /** How long work may lack its effect before the reconciler queues it again. */

@@ -29,6 +29,7 @@ const running = startWorkers({
     appUrl: config.PUBLIC_APP_URL ?? 'http://localhost:8002',
     sendTimeoutMs: config.MAIL_SEND_TIMEOUT_MS
   },
+  relay: { idleMs: config.OUTBOX_POLL_MS },
   reconciler: { intervalMs: config.RECONCILE_INTERVAL_MS, afterMs: config.RECONCILE_AFTER_MS },
   webhooks: { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE },
   metrics: app.metrics

@@ -16,7 +16,7 @@ export interface OutboxRelayOptions {
   log: FastifyBaseLogger
   /** Rows per transaction. */
   batchSize?: number
-  /** Pause when there was nothing to relay. */
+  /** Pause after a poll that did not fill a batch (250 ms). */
   idleMs?: number
   /** Longest pause between attempts while Redis or PostgreSQL fail. */
   maxErrorDelayMs?: number
@@ -43,9 +43,9 @@ export class OutboxRelay {
   constructor (private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 500
     // A lead's webhook crosses the relay twice (its change, then its fan-out), so the wait shows in
-    // its delivery time; a longer one gathers bigger batches under load, and so less CPU per lead.
-    // 100 ms: webhook p50 288 ms at 500 uploads/s, worker CPU per lead 0.20 of the upload's (bench).
-    const idleMs = options.idleMs ?? 100
+    // its delivery time; a longer one gathers bigger batches under load, and so less CPU per lead:
+    // every batch costs its round trips and its job, whatever its size (OUTBOX_POLL_MS).
+    const idleMs = options.idleMs ?? 250
     const maxErrorDelayMs = options.maxErrorDelayMs ?? 2000
     this.loop = new BackgroundLoop({
       log: options.log,
