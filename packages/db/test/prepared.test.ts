@@ -1,6 +1,6 @@
 import t from 'tap'
 import { sql } from 'kysely'
-import { prepared, runTogether } from '../src/prepared.js'
+import { prepared } from '../src/prepared.js'
 import { createDb, poolOf } from '../src/database.js'
 import { createTestDatabase } from '../src/testing.js'
 
@@ -9,20 +9,6 @@ const organizerBySlug = prepared('test_organizer_by_slug', (db, p: { slug: strin
   .select(['id', 'name'])
   .where('slug', '=', p.slug)
   .where('name', '<>', 'hidden'))
-
-const rename = prepared('test_rename_organizer', (db, p: { id: number, name: string }) => db
-  .updateTable('organizers').set({ name: p.name }).where('id', '=', p.id))
-
-const lock = prepared('test_lock_organizer', (db, p: { id: number }) => db
-  .selectFrom('organizers').select('id').where('id', '=', p.id).forUpdate())
-
-// The organizer's name becomes the number of its events (a count that must see fresh rows).
-const nameByCount = prepared('test_name_by_count', (db, p: { id: number }) => db
-  .updateTable('organizers')
-  .set((eb) => ({ name: eb.selectFrom('events').select(sql<string>`count(*)::text`.as('n')).where('organizer_id', '=', p.id) }))
-  .where('id', '=', p.id))
-
-const failing = prepared('test_failing', (db) => db.selectFrom('organizers').select(sql<number>`1 / 0`.as('x')))
 
 // Columns of several types, and a divisor: 0 fails the statement on the server after it was parsed.
 const typed = prepared('test_typed', (db, p: { slug: string | string[], divisor: number }) => db
@@ -38,7 +24,7 @@ const typed = prepared('test_typed', (db, p: { slug: string | string[], divisor:
   ])
   .where(sql<boolean>`slug = any(${p.slug}::text[])`))
 
-t.test('prepared statements and batches', async (t) => {
+t.test('prepared statements', async (t) => {
   const test = await createTestDatabase('prepared')
   t.teardown(() => test.drop())
   const db = test.db
@@ -51,47 +37,6 @@ t.test('prepared statements and batches', async (t) => {
     t.match(bound.text, /"slug" = \$1 and "name" <> \$2/)
     t.same(await organizerBySlug(db, { slug: 'acme' }), [{ id, name: 'Acme' }])
     t.same(await organizerBySlug(db, { slug: 'ghost' }), [], 'the constant is bound as well')
-  })
-
-  t.test('a batch is one transaction: an error rolls back the statements before it', async (t) => {
-    await t.rejects(runTogether(db, [rename.bind({ id, name: 'Renamed' }), failing.bind({})]), /division by zero/)
-    t.same(await organizerBySlug(db, { slug: 'acme' }), [{ id, name: 'Acme' }])
-    t.same(await runTogether(db, [rename.bind({ id, name: 'Renamed' }), lock.bind({ id })]), [1, 1], 'row counts, in order')
-    t.same(await organizerBySlug(db, { slug: 'acme' }), [{ id, name: 'Renamed' }])
-  })
-
-  /** Runs `count` while a transaction holds the organizer's lock and adds an event: what did it count? */
-  async function countWhileLocked (count: () => Promise<unknown>): Promise<string> {
-    await db.deleteFrom('events').execute()
-    let counting: Promise<unknown> | undefined
-    await db.transaction().execute(async (trx) => {
-      await trx.selectFrom('organizers').select('id').where('id', '=', id).forUpdate().execute()
-      counting = count()
-      // Wait until it is blocked on the lock; the event commits with the lock's release (another
-      // connection could not insert it meanwhile: its foreign key check waits for the lock too).
-      for (let i = 0; ; i++) {
-        const waiting = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-          where datname = current_database() and wait_event_type = 'Lock'`.execute(db)
-        if (waiting.rows[0].n > 0) break
-        if (i > 500) throw new Error('the count never waited for the lock')
-        await new Promise((resolve) => setTimeout(resolve, 10))
-      }
-      await trx.insertInto('events').values({ organizer_id: id, slug: 'show', name: '{"en":"Show"}', date_from: '2026-12-01T10:00:00Z' }).execute()
-    })
-    await counting
-    const { name } = await db.selectFrom('organizers').select('name').where('id', '=', id).executeTakeFirstOrThrow()
-    return name
-  }
-
-  t.test('a statement after a lock sees what committed while the batch waited for it', async (t) => {
-    t.equal(await countWhileLocked(async () => await runTogether(db, [lock.bind({ id }), nameByCount.bind({ id })])), '1')
-    // The contrast: one statement counts with the snapshot it took before it waited.
-    t.equal(await countWhileLocked(async () => await db
-      .with('l', (db) => db.selectFrom('organizers').select('id').where('id', '=', id).forUpdate())
-      .updateTable('organizers')
-      .set((eb) => ({ name: eb.selectFrom('events').select(sql<string>`count(*)::text`.as('n')).where('organizer_id', '=', id) }))
-      .where('id', 'in', (eb) => eb.selectFrom('l').select('l.id'))
-      .execute()), '0')
   })
 
   t.test('a statement asks for its rows\' description once per connection, and reads its rows alike every time', async (t) => {

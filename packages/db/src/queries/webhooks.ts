@@ -1,7 +1,6 @@
 import { CompiledQuery, sql, type ExpressionBuilder, type QueryCreator } from 'kysely'
 import { JOBS, LEAD_ACTION_TYPES, type WebhookActionType } from '@showfloor/schemas'
 import { poolOf, type Db } from '../database.js'
-import type { BoundStatement } from '../prepared.js'
 import type { Database, Webhook, WebhookCall, WebhookDelivery, WebhookDeliveryState } from '../types.js'
 
 // Webhooks (contract section 13): the resource, the notifications that changes write to the outbox,
@@ -130,11 +129,9 @@ export async function insertNotification (db: Db, eventId: number, action: Webho
 /** A lead whose enrichment was stored; `created` when it was enriched for the first time. */
 export interface EnrichedLead { lead_id: number, exhibitor_id: number, created: boolean }
 
-const LEAD_NOTIFICATIONS: Omit<BoundStatement, 'values'> = {
-  name: 'showfloor_lead_notifications',
-  // The first condition is uncorrelated: PostgreSQL checks it once, before touching any lead, so
-  // with no lead webhook anywhere the statement costs one look-up in a small table.
-  text: `insert into outbox (topic, payload)
+// The first condition is uncorrelated: PostgreSQL checks it once, before touching any lead, so
+// with no lead webhook anywhere the statement costs one look-up in a small table.
+const LEAD_NOTIFICATIONS = `insert into outbox (topic, payload)
 select '${JOBS.webhookNotify}', jsonb_build_object(
   'id', gen_random_uuid(), 'organizer', o.slug, 'event', e.slug, 'action', a.action, 'created_at', now(),
   'exhibitor', x.exhibitor_id, 'attendee_order', ord.code, 'attendee_positionid', p.positionid)
@@ -150,24 +147,18 @@ where exists (select 1 from webhooks w where w.enabled and w.action_types && '{$
   and exists (select 1 from webhooks w where w.organizer_id = e.organizer_id and w.enabled and a.action = any(w.action_types)
     and (w.all_events or exists (select 1 from webhook_events we where we.webhook_id = w.id and we.event_id = e.id)))
 order by x.lead_id`
-}
 
 /**
  * Writes the `showfloor.lead.created` / `.updated` notifications of leads whose enrichment is
  * stored in the same transaction: one statement for any number of leads, writing nothing unless an
- * enabled webhook of the lead's organizer listens for that action on its event. Run it with a
- * transaction (or `bind` it into a batch run by `runTogether`); a lead deleted meanwhile is skipped.
+ * enabled webhook of the lead's organizer listens for that action on its event. Run it in the
+ * transaction that stores them; a lead deleted meanwhile is skipped.
  */
-export const insertLeadNotifications = Object.assign(
-  async (db: Db, leads: readonly EnrichedLead[]): Promise<number> => {
-    if (leads.length === 0) return 0
-    const result = await db.executeQuery(CompiledQuery.raw(LEAD_NOTIFICATIONS.text, [JSON.stringify(leads)]))
-    return Number(result.numAffectedRows ?? 0)
-  },
-  {
-    bind: (leads: readonly EnrichedLead[]): BoundStatement => ({ ...LEAD_NOTIFICATIONS, values: [JSON.stringify(leads)] })
-  }
-)
+export async function insertLeadNotifications (db: Db, leads: readonly EnrichedLead[]): Promise<number> {
+  if (leads.length === 0) return 0
+  const result = await db.executeQuery(CompiledQuery.raw(LEAD_NOTIFICATIONS, [JSON.stringify(leads)]))
+  return Number(result.numAffectedRows ?? 0)
+}
 
 /**
  * The exhibitor's stored state (its columns and tag ids) as one canonical text, locked when
