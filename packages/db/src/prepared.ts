@@ -25,6 +25,8 @@ export interface BoundStatement { name: string, text: string, values: unknown[] 
 export interface Statement<P, R> {
   (db: Db, args: P): Promise<R[]>
   bind: (args: P) => BoundStatement
+  /** Runs it on one connection: a transaction's (see `inTransaction`). */
+  on: (client: pg.ClientBase, args: P) => Promise<R[]>
 }
 
 /**
@@ -41,14 +43,48 @@ export function prepared<P extends object, R> (name: string, build: (db: Kysely<
   const slots = parameters.map((value) => value instanceof Param ? value : { value })
   const bind = (args: P): BoundStatement =>
     ({ name, text, values: slots.map((slot) => slot instanceof Param ? args[slot.key as keyof P] : slot.value) })
-  const run = async (db: Db, args: P): Promise<R[]> => {
-    const statement = bind(args)
-    const { rows } = statement.values.every(isScalar)
-      ? await poolOf(db).query(new KnownRows(statement) as unknown as pg.QueryConfig)
-      : await poolOf(db).query(statement)
-    return rows as R[]
+  const on = async (client: pg.Pool | pg.ClientBase, args: P): Promise<R[]> => await runBound<R>(client, bind(args))
+  return Object.assign(async (db: Db, args: P) => await on(poolOf(db), args), { bind, on })
+}
+
+/**
+ * A bound statement run as the named statement it is, on the pool or on one connection: scalars
+ * through KnownRows, anything else (arrays) through pg's own query, which names it as well.
+ */
+export async function runBound<R> (client: pg.Pool | pg.ClientBase, statement: BoundStatement): Promise<R[]> {
+  if (!statement.values.every(isScalar)) return (await client.query(statement)).rows as R[]
+  // A query object of its own gets no promise from pg (a client hands it back as it is): its callback
+  // is the answer, set by the pool's query or given here to the client's.
+  return await new Promise<R[]>((resolve, reject) => {
+    const answered = (err: Error | null, result?: { rows: unknown[] }) => { if (err) reject(err); else resolve(result!.rows as R[]) }
+    const query = client.query as unknown as (q: KnownRows, callback: typeof answered) => void
+    query.call(client, new KnownRows(statement), answered)
+  })
+}
+
+/**
+ * Runs `work` in a transaction on one connection of the pool, for work whose statements are named
+ * (prepared: planned once per connection), which a Kysely transaction cannot run. Commits when
+ * `work` resolves, rolls back when it throws; a connection that failed to roll back is dropped.
+ */
+export async function inTransaction<T> (db: Db, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await poolOf(db).connect()
+  let result: T
+  try {
+    await client.query('begin')
+    result = await work(client)
+    await client.query('commit')
+  } catch (err) {
+    try {
+      await client.query('rollback')
+      client.release()
+    } catch {
+      client.release(true)
+    }
+    throw err
   }
-  return Object.assign(run, { bind })
+  client.release()
+  return result
 }
 
 function isScalar (value: unknown): value is string | number | boolean | null | undefined {

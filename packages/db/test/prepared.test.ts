@@ -1,6 +1,6 @@
 import t from 'tap'
 import { sql } from 'kysely'
-import { prepared } from '../src/prepared.js'
+import { inTransaction, prepared } from '../src/prepared.js'
 import { createDb, poolOf } from '../src/database.js'
 import { createTestDatabase } from '../src/testing.js'
 
@@ -37,6 +37,22 @@ t.test('prepared statements', async (t) => {
     t.match(bound.text, /"slug" = \$1 and "name" <> \$2/)
     t.same(await organizerBySlug(db, { slug: 'acme' }), [{ id, name: 'Acme' }])
     t.same(await organizerBySlug(db, { slug: 'ghost' }), [], 'the constant is bound as well')
+  })
+
+  t.test('in a transaction: named statements answer with their rows, commit when the work resolves, roll back when it throws', async (t) => {
+    const renamed = await inTransaction(db, async (client) => {
+      const [row] = await organizerBySlug.on(client, { slug: 'acme' })
+      await client.query('update organizers set name = $1 where id = $2', ['Acme Inc', row.id])
+      return await organizerBySlug.on(client, { slug: 'acme' })
+    })
+    t.same(renamed, [{ id, name: 'Acme Inc' }], 'the rows, read in the transaction after its update')
+    t.same(await organizerBySlug(db, { slug: 'acme' }), [{ id, name: 'Acme Inc' }], 'committed')
+    await t.rejects(inTransaction(db, async (client) => {
+      await client.query('update organizers set name = $1 where id = $2', ['Gone', id])
+      await typed.on(client, { slug: '{acme}', divisor: 0 })
+    }), /division by zero/)
+    t.same(await organizerBySlug(db, { slug: 'acme' }), [{ id, name: 'Acme Inc' }], 'rolled back')
+    await db.updateTable('organizers').set({ name: 'Acme' }).where('id', '=', id).execute()
   })
 
   t.test('a statement asks for its rows\' description once per connection, and reads its rows alike every time', async (t) => {

@@ -1,6 +1,8 @@
-import { CompiledQuery, sql, type ExpressionBuilder, type QueryCreator } from 'kysely'
+import { sql, type ExpressionBuilder, type QueryCreator } from 'kysely'
 import { JOBS, LEAD_ACTION_TYPES, type WebhookActionType } from '@showfloor/schemas'
+import type pg from 'pg'
 import { poolOf, type Db } from '../database.js'
+import { runBound } from '../prepared.js'
 import type { Database, Webhook, WebhookCall, WebhookDelivery, WebhookDeliveryState } from '../types.js'
 
 // Webhooks (contract section 13): the resource, the notifications that changes write to the outbox,
@@ -126,38 +128,48 @@ export async function insertNotification (db: Db, eventId: number, action: Webho
   return Number(result.numInsertedOrUpdatedRows ?? 0) > 0
 }
 
-/** A lead whose enrichment was stored; `created` when it was enriched for the first time. */
-export interface EnrichedLead { lead_id: number, exhibitor_id: number, created: boolean }
+/**
+ * A lead whose enrichment is stored, with what its notification names (`created` when it was
+ * enriched for the first time) and the organizer and event whose webhooks may listen for it.
+ */
+export interface EnrichedLead {
+  lead_id: number
+  exhibitor_id: number
+  created: boolean
+  organizer_id: number
+  organizer: string
+  event_id: number
+  event: string
+  attendee_order: string
+  attendee_positionid: number
+}
 
-// The first condition is uncorrelated: PostgreSQL checks it once, before touching any lead, so
-// with no lead webhook anywhere the statement costs one look-up in a small table.
-const LEAD_NOTIFICATIONS = `insert into outbox (topic, payload)
+const LEAD_NOTIFICATIONS = {
+  name: 'showfloor_lead_notifications',
+  // The first condition is uncorrelated: PostgreSQL checks it once, before touching any lead, so
+  // with no lead webhook anywhere the statement costs one look-up in a small table.
+  text: `insert into outbox (topic, payload)
 select '${JOBS.webhookNotify}', jsonb_build_object(
-  'id', gen_random_uuid(), 'organizer', o.slug, 'event', e.slug, 'action', a.action, 'created_at', now(),
-  'exhibitor', x.exhibitor_id, 'attendee_order', ord.code, 'attendee_positionid', p.positionid)
-from jsonb_to_recordset($1::jsonb) as x(lead_id bigint, exhibitor_id integer, created boolean)
+  'id', gen_random_uuid(), 'organizer', x.organizer, 'event', x.event, 'action', a.action, 'created_at', now(),
+  'exhibitor', x.exhibitor_id, 'attendee_order', x.attendee_order, 'attendee_positionid', x.attendee_positionid)
+from jsonb_to_recordset($1::jsonb) as x(lead_id bigint, exhibitor_id integer, created boolean, organizer_id integer,
+  organizer text, event_id integer, event text, attendee_order text, attendee_positionid integer)
 cross join lateral (select case when x.created then '${LEAD_ACTION_TYPES[0]}' else '${LEAD_ACTION_TYPES[1]}' end as action) as a
-join leads l on l.id = x.lead_id
-join order_positions p on p.id = l.position_id
-join orders ord on ord.id = p.order_id
-join exhibitors ex on ex.id = x.exhibitor_id
-join events e on e.id = ex.event_id
-join organizers o on o.id = e.organizer_id
 where exists (select 1 from webhooks w where w.enabled and w.action_types && '{${LEAD_ACTION_TYPES.join(',')}}'::text[])
-  and exists (select 1 from webhooks w where w.organizer_id = e.organizer_id and w.enabled and a.action = any(w.action_types)
-    and (w.all_events or exists (select 1 from webhook_events we where we.webhook_id = w.id and we.event_id = e.id)))
+  and exists (select 1 from webhooks w where w.organizer_id = x.organizer_id and w.enabled and a.action = any(w.action_types)
+    and (w.all_events or exists (select 1 from webhook_events we where we.webhook_id = w.id and we.event_id = x.event_id)))
 order by x.lead_id`
+}
 
 /**
  * Writes the `showfloor.lead.created` / `.updated` notifications of leads whose enrichment is
- * stored in the same transaction: one statement for any number of leads, writing nothing unless an
- * enabled webhook of the lead's organizer listens for that action on its event. Run it in the
- * transaction that stores them; a lead deleted meanwhile is skipped.
+ * stored in the same transaction (`client`'s): one statement for any number of leads, writing
+ * nothing unless an enabled webhook of the lead's organizer listens for that action on its event.
+ * What the notification names comes with the leads, read when they were locked for enrichment.
  */
-export async function insertLeadNotifications (db: Db, leads: readonly EnrichedLead[]): Promise<number> {
-  if (leads.length === 0) return 0
-  const result = await db.executeQuery(CompiledQuery.raw(LEAD_NOTIFICATIONS, [JSON.stringify(leads)]))
-  return Number(result.numAffectedRows ?? 0)
+export async function insertLeadNotifications (client: pg.ClientBase, leads: readonly EnrichedLead[]): Promise<void> {
+  if (leads.length === 0) return
+  await runBound(client, { ...LEAD_NOTIFICATIONS, values: [JSON.stringify(leads)] })
 }
 
 /**

@@ -1,4 +1,4 @@
-import { queries, type Db } from '@showfloor/db'
+import { inTransaction, queries, type Db } from '@showfloor/db'
 import { attendeeFields } from '@showfloor/schemas'
 
 export type StoredEnrichment = queries.enrichment.StoredEnrichment
@@ -16,19 +16,30 @@ export type StoredEnrichment = queries.enrichment.StoredEnrichment
 export async function enrichLeads (db: Db, leadIds: readonly number[]): Promise<StoredEnrichment[]> {
   const ids = [...new Set(leadIds)]
   if (ids.length === 0) return []
-  return await db.transaction().execute(async (trx) => {
-    const sources = await queries.enrichment.lockLeadSources(trx, ids)
+  return await inTransaction(db, async (client) => {
+    const sources = await queries.enrichment.lockLeadSources(client, ids)
     if (sources.length === 0) return []
     const growing = [...new Set(sources.filter((s) => s.created).map((s) => s.exhibitor_id))].sort((a, b) => a - b)
-    await queries.enrichment.lockExhibitors(trx, growing)
-    const stored = await queries.enrichment.storeEnrichments(trx, sources.map((source) => ({
+    await queries.enrichment.lockExhibitors(client, growing)
+    const stored = await queries.enrichment.storeEnrichments(client, sources.map((source) => ({
       leadId: source.id,
       data: attendeeFields(source, source.lead_fields, source.locale),
       created: source.created
     })))
     // Webhook notifications of the leads (showfloor.lead.created / .updated), committed with the
     // enrichment: nothing is written when no webhook of the organizer listens for lead events.
-    await queries.webhooks.insertLeadNotifications(trx, stored)
+    // The leads are locked, so every source was stored.
+    await queries.webhooks.insertLeadNotifications(client, sources.map((source) => ({
+      lead_id: source.id,
+      exhibitor_id: source.exhibitor_id,
+      created: source.created,
+      organizer_id: source.organizer_id,
+      organizer: source.organizer_slug,
+      event_id: source.event_id,
+      event: source.event_slug,
+      attendee_order: source.order_code,
+      attendee_positionid: source.positionid
+    })))
     return stored
   })
 }
