@@ -206,21 +206,22 @@ const LOST_AFTER = '30 seconds'
  * pending one: its grouping, and so its batch job ids, are those of that run. In the batch's order,
  * then by webhook.
  */
-export async function fanOut (db: Db, notifications: ReadonlyArray<{ id: string }>, rerun = false): Promise<FannedOutDelivery[]> {
-  if (notifications.length === 0) return []
-  // Data-modifying CTEs all run, whether or not the final SELECT reads them. The last branch reads
-  // the rows as they were before this statement: the pending deliveries of an earlier fan-out.
-  const { rows } = await sql<FannedOutDelivery>`
-    with n as (
-      select distinct on (x.notification->>'id') x.notification, x.ord, (x.notification->>'id')::uuid as id
-      from jsonb_array_elements(${JSON.stringify(notifications)}::jsonb) with ordinality as x(notification, ord)
+const FAN_OUT = {
+  name: 'showfloor_webhook_fan_out',
+  // Data-modifying CTEs all run, whether or not the final SELECT reads them. The second branch
+  // reads the rows as they were before this statement: the pending deliveries of an earlier
+  // fan-out, never one this statement added. (No join to `added`: estimated at one row, it was
+  // joined by a nested loop, every row against every row, most of the statement's time.)
+  text: `with n as (
+      select distinct on (x.notification->>'id') x.notification, (x.notification->>'id')::uuid as id
+      from jsonb_array_elements($1::jsonb) with ordinality as x(notification, ord)
       order by x.notification->>'id', x.ord
     ),
     marked as (
       insert into webhook_fanouts (notification_id) select id from n on conflict do nothing
     ),
     matched as (
-      select w.id as webhook_id, n.id as notification_id, n.notification, n.ord
+      select w.id as webhook_id, n.id as notification_id, n.notification
       from n
       join organizers o on o.slug = n.notification->>'organizer'
       join webhooks w on w.organizer_id = o.id and w.enabled and (n.notification->>'action') = any(w.action_types)
@@ -234,12 +235,20 @@ export async function fanOut (db: Db, notifications: ReadonlyArray<{ id: string 
       on conflict do nothing
       returning webhook_id, notification_id
     )
-    select m.webhook_id, m.notification_id::text as notification_id from matched m
-    left join added a on a.webhook_id = m.webhook_id and a.notification_id = m.notification_id
-    left join webhook_deliveries d on d.webhook_id = m.webhook_id and d.notification_id = m.notification_id
-    where a.webhook_id is not null or (d.state = 'pending' and (${rerun}::boolean or d.next_attempt_at < now() - ${LOST_AFTER}::interval))
-    order by m.ord, m.webhook_id`.execute(db)
-  return rows
+    select webhook_id, notification_id::text as notification_id from added
+    union all
+    select m.webhook_id, m.notification_id::text from matched m
+    join webhook_deliveries d on d.webhook_id = m.webhook_id and d.notification_id = m.notification_id
+    where d.state = 'pending' and ($2::boolean or d.next_attempt_at < now() - $3::interval)`
+}
+
+export async function fanOut (db: Db, notifications: ReadonlyArray<{ id: string }>, rerun = false): Promise<FannedOutDelivery[]> {
+  if (notifications.length === 0) return []
+  const rows = await runBound<FannedOutDelivery>(poolOf(db), { ...FAN_OUT, values: [JSON.stringify(notifications), rerun, LOST_AFTER] })
+  // In the batch's order (a notification given twice counts where it came first), then by webhook.
+  const order = new Map<string, number>()
+  notifications.forEach((notification, i) => { if (!order.has(notification.id)) order.set(notification.id, i) })
+  return rows.sort((a, b) => order.get(a.notification_id)! - order.get(b.notification_id)! || a.webhook_id - b.webhook_id)
 }
 
 /** What one delivery attempt reads: the webhook, and its delivery's state and attempts (null when not stored); undefined when the webhook is gone. */
