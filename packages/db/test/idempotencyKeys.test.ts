@@ -33,13 +33,15 @@ t.test('idempotency keys: a running key whose lease ran out is taken over; only 
   const test = await createTestDatabase('idem_lease')
   t.teardown(() => test.drop())
   const db = test.db
-  t.equal(await keys.claim(db, 'auth', 'k', 'POST', '/x', { owner: 'first', ms: 300 }), true)
-  t.equal(await keys.claim(db, 'auth', 'k', 'POST', '/x', { owner: 'second', ms: 300 }), false, 'held while the lease runs')
-  await new Promise((resolve) => setTimeout(resolve, 200))
-  t.equal(await keys.renew(db, 'auth', 'k', 'first', 300), true, 'its holder renews it')
-  await new Promise((resolve) => setTimeout(resolve, 200))
-  t.equal(await keys.claim(db, 'auth', 'k', 'POST', '/x', { owner: 'second', ms: 300 }), false, 'still held: renewed')
-  await new Promise((resolve) => setTimeout(resolve, 400))
+  // Every wait only ever runs long: the check of the renewal comes after the first lease ended
+  // (1000 ms) and 800 ms before the renewed one ends; the takeover 300 ms after it ended.
+  t.equal(await keys.claim(db, 'auth', 'k', 'POST', '/x', { owner: 'first', ms: 1000 }), true)
+  t.equal(await keys.claim(db, 'auth', 'k', 'POST', '/x', { owner: 'second', ms: 1000 }), false, 'held while the lease runs')
+  await new Promise((resolve) => setTimeout(resolve, 800))
+  t.equal(await keys.renew(db, 'auth', 'k', 'first', 1500), true, 'its holder renews it')
+  await new Promise((resolve) => setTimeout(resolve, 700))
+  t.equal(await keys.claim(db, 'auth', 'k', 'POST', '/x', { owner: 'second', ms: 1000 }), false, 'still held: renewed')
+  await new Promise((resolve) => setTimeout(resolve, 1100))
   t.equal(await keys.claim(db, 'auth', 'k', 'POST', '/x', { owner: 'second', ms: 60_000 }), true, 'taken over once the lease ran out')
   t.equal(await keys.renew(db, 'auth', 'k', 'first', 300), false, 'the former holder lost it')
   await keys.store(db, 'auth', 'k', 500, 'late', 'text/plain', 'first')
