@@ -8,13 +8,6 @@ import { prepared, runBound } from '../prepared.js'
 // these in one transaction (`inTransaction`: they are named statements, planned once per
 // connection), in this order: lockLeadSources, lockExhibitors, storeEnrichments.
 
-/**
- * Locks the leads (those that still exist) and loads what their attendee data snapshots are
- * computed from, as configured now, in lead id order. Rows are locked in id order (PostgreSQL
- * sorts before it locks), so batches that share leads wait for each other instead of deadlocking;
- * `created` is read under the lock, from the newest version of the row: true when the lead was
- * never enriched, so of two batches holding the same new lead only the first counts it.
- */
 const leadSources = prepared('showfloor_lock_lead_sources', (db, p: { ids: number[] }) => db
   .selectFrom('leads as l')
   .innerJoin('order_positions as p', 'p.id', 'l.position_id')

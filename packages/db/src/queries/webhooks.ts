@@ -191,21 +191,6 @@ export interface FannedOutDelivery { webhook_id: number, notification_id: string
 /** How long past its due time a pending delivery of an earlier fan-out waits before a fan-out takes it for lost. */
 const LOST_AFTER = '30 seconds'
 
-/**
- * Fans a batch of notifications out to the webhooks that listen for them (enabled, the action type
- * listed, all events or the notification's event among its events; organizer and event by slug),
- * in one statement: it marks every notification fanned out (one that no webhook listens for too),
- * stores a pending delivery per (webhook, notification) unless one is stored already, and returns
- * the deliveries whose jobs the caller adds: the new ones, and those of an earlier fan-out still
- * pending LOST_AFTER past their due time (that fan-out died before adding their jobs). Deliveries
- * that ended are not returned, so a fan-out that runs again, even after Redis forgot the finished
- * jobs, sends nothing twice; nor are pending ones due lately: their job is queued or waits for its
- * retry, under the id of the batch that queued it, and a second fan-out grouping them otherwise
- * (the relay's page and a single notification) would have sent them twice. A `rerun` of the same
- * fan-out (its job started again: the run before may have died before adding its jobs) gets every
- * pending one: its grouping, and so its batch job ids, are those of that run. In the batch's order,
- * then by webhook.
- */
 const FAN_OUT = {
   name: 'showfloor_webhook_fan_out',
   // Data-modifying CTEs all run, whether or not the final SELECT reads them. The second branch
@@ -242,6 +227,21 @@ const FAN_OUT = {
     where d.state = 'pending' and ($2::boolean or d.next_attempt_at < now() - $3::interval)`
 }
 
+/**
+ * Fans a batch of notifications out to the webhooks that listen for them (enabled, the action type
+ * listed, all events or the notification's event among its events; organizer and event by slug),
+ * in one statement: it marks every notification fanned out (one that no webhook listens for too),
+ * stores a pending delivery per (webhook, notification) unless one is stored already, and returns
+ * the deliveries whose jobs the caller adds: the new ones, and those of an earlier fan-out still
+ * pending LOST_AFTER past their due time (that fan-out died before adding their jobs). Deliveries
+ * that ended are not returned, so a fan-out that runs again, even after Redis forgot the finished
+ * jobs, sends nothing twice; nor are pending ones due lately: their job is queued or waits for its
+ * retry, under the id of the batch that queued it, and a second fan-out grouping them otherwise
+ * (the relay's page and a single notification) would have sent them twice. A `rerun` of the same
+ * fan-out (its job started again: the run before may have died before adding its jobs) gets every
+ * pending one: its grouping, and so its batch job ids, are those of that run. In the batch's order,
+ * then by webhook.
+ */
 export async function fanOut (db: Db, notifications: ReadonlyArray<{ id: string }>, rerun = false): Promise<FannedOutDelivery[]> {
   if (notifications.length === 0) return []
   const rows = await runBound<FannedOutDelivery>(poolOf(db), { ...FAN_OUT, values: [JSON.stringify(notifications), rerun, LOST_AFTER] })
