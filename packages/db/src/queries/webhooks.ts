@@ -340,8 +340,8 @@ const BATCH_TARGET = {
 
 /** The webhook of a batch and the batch's stored deliveries, in one statement; undefined when the webhook is gone. */
 export async function batchDeliveryTarget (db: Db, webhookId: number, notificationIds: readonly string[]): Promise<BatchTarget | undefined> {
-  const { rows } = await poolOf(db).query<BatchTarget>({ ...BATCH_TARGET, values: [webhookId, notificationIds.join(',')] })
-  return rows[0]
+  const [target] = await runBound<BatchTarget>(poolOf(db), { ...BATCH_TARGET, values: [webhookId, notificationIds.join(',')] })
+  return target
 }
 
 /**
@@ -393,7 +393,7 @@ export async function recordBatch (db: Db, webhookId: number, records: readonly 
   const rows = records.map(({ notification_id: id, state, retry_ms: retryMs, call }) => call === null
     ? { notification_id: id, state, retry_ms: retryMs, attempted: false }
     : { notification_id: id, state, retry_ms: retryMs, attempted: true, ...call })
-  await poolOf(db).query({ ...RECORD_BATCH, values: [webhookId, JSON.stringify(rows)] })
+  await runBound(poolOf(db), { ...RECORD_BATCH, values: [webhookId, JSON.stringify(rows)] })
 }
 
 /** Ends a pending delivery without an attempt (its webhook disabled, or too old to try); false when it was not pending. */
