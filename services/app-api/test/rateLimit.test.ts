@@ -5,9 +5,11 @@ import { show, upload } from './helper.js'
 const url = '/exhibitors/api/v1/profile'
 
 t.test('failed attempts are limited per address, shared through Redis', async (t) => {
-  // Every failure must be counted: past its command timeout (200 ms by default) the limiter fails
-  // open and counts nothing for a moment, by design, which a busy machine can reach.
+  // Every failure must be counted: a limiter whose Redis fails a command (past its timeout, or not
+  // connected yet) fails open and counts nothing for a moment, by design, which a busy machine can
+  // reach. So a long timeout, and the connection up before the first attempt.
   const s = await show(t, { AUTH_LIMITER_TIMEOUT_MS: '5000' })
+  await waitUntil(() => s.app.redis.status === 'ready')
   const from = (ip: string, code: string) => s.app.inject({ method: 'GET', url, remoteAddress: ip, headers: { authorization: `Exhibitor ${code}` } })
   const venue = '203.0.113.7'
   const other = await s.addExhibitor({ name: 'Second booth' })

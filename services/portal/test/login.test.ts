@@ -68,11 +68,16 @@ t.test('wrong code, scanning code, empty and over-long codes', async (t) => {
 })
 
 t.test('the limiter is the App API\'s: same keys, same rule, same record of codes that worked', async (t) => {
-  // Every failure must be counted. Past its command timeout (200 ms by default) the limiter fails
-  // open and skips counting for a moment, by design (tested below with Redis unreachable); once, on
-  // a machine busy with other test files, this test got a 303 where the 429 was due, most likely so.
+  // Every failure must be counted. A limiter whose Redis fails a command (past its timeout, or not
+  // connected yet: no offline queue) fails open and counts nothing for a second, by design (tested
+  // below with Redis unreachable); on a busy machine this test got a 303 where the 429 was due. So a
+  // long timeout, and both connections up before the first attempt.
   const s = await show(t, { AUTH_LIMITER_TIMEOUT_MS: '5000' })
   const appApi = await s.appApi()
+  for (let i = 0; s.app.redis.status !== 'ready' || appApi.redis.status !== 'ready'; i++) {
+    if (i > 500) throw new Error('the limiters\' Redis connections never became ready')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
   const venue = '203.0.113.7'
   const c = s.client({ ip: venue })
   const other = await s.addExhibitor({ name: 'Second booth' })
