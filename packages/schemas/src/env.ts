@@ -96,7 +96,7 @@ export const WorkerEnv = Type.Object({
   /**
    * The outbox relay's pause after a poll that did not fill a batch: the longest a change waits to
    * become a job. Longer gathers bigger batches under load (less CPU per lead), and adds as much to
-   * every job's start (a lead's webhook crosses the relay twice).
+   * every job's start and to a webhook's delivery.
    */
   OUTBOX_POLL_MS: Type.Integer({ minimum: 10, maximum: 10000, default: 250 }),
   /** How often the reconciler looks for work whose effect is missing (a job Redis lost). */

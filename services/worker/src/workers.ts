@@ -137,7 +137,7 @@ export function startWorkers (options: WorkersOptions): RunningWorkers {
       sendTimeoutMs: options.mail.sendTimeoutMs,
       log
     }), 8),
-    [QUEUES.leadEnrichment]: start(QUEUES.leadEnrichment, leadEnrichmentProcessor(db), 16),
+    [QUEUES.leadEnrichment]: start(QUEUES.leadEnrichment, leadEnrichmentProcessor(db, deliveries), 16),
     [QUEUES.maintenance]: start(QUEUES.maintenance, pruneProcessor(db, prune), 1),
     [QUEUES.webhooks]: start(QUEUES.webhooks, webhookFanOutProcessor(db, deliveries), 16),
     [QUEUES.webhookDelivery]: start(QUEUES.webhookDelivery, webhookDeliveries, webhooks.concurrency, {

@@ -1,16 +1,17 @@
 import t from 'tap'
 import { sql } from 'kysely'
-import type { Db } from '@showfloor/db'
+import { queries, type Db } from '@showfloor/db'
 import {
   createTestDatabase, runSource, seedAttendees, seedEvent, seedExhibitor, uploadLead, waitFor,
   type ExhibitorFixture, type SeededAttendee
 } from '@showfloor/db/testing'
-import { JOBS, QUEUES } from '@showfloor/schemas'
+import { JOBS, LEAD_ACTION_TYPES, QUEUES } from '@showfloor/schemas'
 import { enrichLeads } from '../src/domain/enrichment.js'
 import { startWorkers } from '../src/workers.js'
 import { silentLog } from './support/queues.js'
 import { privateQueues } from './support/privateQueues.js'
 import { holdLeadRow } from './support/locks.js'
+import { createHook } from './support/webhooks.js'
 
 const mail = { mailDir: './var/mail', from: 'fair@example.org', appUrl: 'https://app.example.org', sendTimeoutMs: 1000 }
 
@@ -49,7 +50,7 @@ t.test('batch enrichment in the database', async (t) => {
 
   t.test('a batch of leads gets every snapshot, the exhibitors their counts, and the caller who was new', async (t) => {
     const show = await seedLeads(db, 20, 3)
-    const stored = await enrichLeads(db, show.leads)
+    const { stored } = await enrichLeads(db, show.leads)
     const exhibitorOf = new Map<number, number>()
     for (const [i, id] of show.leads.entries()) exhibitorOf.set(id, show.exhibitors[Math.floor(i / 20)].id)
     t.same(stored, [...show.leads].sort((a, b) => a - b).map((id) => ({ lead_id: id, exhibitor_id: exhibitorOf.get(id), created: true })),
@@ -74,12 +75,50 @@ t.test('batch enrichment in the database', async (t) => {
       show.exhibitors.map((e) => ({ id: e.id, lead_count: 20 })))
 
     // The same batch again, and one overlapping it: nothing new, nothing counted twice.
-    const again = await enrichLeads(db, show.leads)
+    const { stored: again } = await enrichLeads(db, show.leads)
     t.ok(again.length === 60 && again.every((s) => !s.created), 'the same batch again: none created')
-    const overlap = await enrichLeads(db, [...show.leads.slice(10, 30), show.leads[0], show.leads[0]])
+    const { stored: overlap } = await enrichLeads(db, [...show.leads.slice(10, 30), show.leads[0], show.leads[0]])
     t.equal(overlap.length, 21, 'a lead named twice in a batch is stored once')
     t.same(await leadCounts(db), await expectedCounts(db))
     t.same((await leadCounts(db)).filter((c) => show.exhibitors.some((e) => e.id === c.id)).map((c) => c.lead_count), [20, 20, 20])
+  })
+
+  t.test('webhook deliveries are stored with the enrichment: one notification per lead, to every webhook listening', async (t) => {
+    const show = await seedLeads(db, 3, 1)
+    const { organizer_id: organizerId, event_id: eventId, organizer, event } = await db.selectFrom('exhibitors as x')
+      .innerJoin('events as e', 'e.id', 'x.event_id').innerJoin('organizers as o', 'o.id', 'e.organizer_id')
+      .select(['e.organizer_id', 'x.event_id', 'o.slug as organizer', 'e.slug as event'])
+      .where('x.id', '=', show.exhibitors[0].id).executeTakeFirstOrThrow()
+    const elsewhere = await queries.events.createEvent(db, { organizer_id: organizerId, slug: 'elsewhere', name: '{"en":"Elsewhere"}', date_from: '2026-12-01T09:00:00Z' })
+    const created = await createHook(db, organizerId, { target: 'https://hooks.example.org/created', actions: ['showfloor.lead.created'] })
+    const limited = await createHook(db, organizerId, { target: 'https://hooks.example.org/limited', actions: LEAD_ACTION_TYPES, allEvents: false, eventIds: [eventId] })
+    await createHook(db, organizerId, { target: 'https://hooks.example.org/other-event', actions: LEAD_ACTION_TYPES, allEvents: false, eventIds: [elsewhere.id] })
+    await createHook(db, organizerId, { target: 'https://hooks.example.org/disabled', actions: LEAD_ACTION_TYPES, enabled: false })
+    await createHook(db, organizerId, { target: 'https://hooks.example.org/orders', actions: ['pretix.event.order.placed'] })
+    const attendees = await db.selectFrom('leads as l').innerJoin('order_positions as p', 'p.id', 'l.position_id').innerJoin('orders as o', 'o.id', 'p.order_id')
+      .select(['o.code', 'p.positionid']).where('l.id', 'in', show.leads).orderBy('l.id').execute()
+    const body = (action: string, attendee: { code: string, positionid: number }) => ({
+      organizer, event, action, exhibitor: show.exhibitors[0].id, attendee_order: attendee.code, attendee_positionid: attendee.positionid
+    })
+
+    const first = await enrichLeads(db, show.leads)
+    t.same(first.deliveries.map((d) => ({ webhook: d.webhook_id, ...d.notification, id: undefined, created_at: undefined })),
+      attendees.flatMap((a) => [created.id, limited.id].map((webhook) => ({ webhook, ...body('showfloor.lead.created', a), id: undefined, created_at: undefined }))),
+      'lead.created of every lead, in lead order, to the webhooks listening on its event (not a disabled one, not another event\'s)')
+    const ids = first.deliveries.map((d) => d.notification.id)
+    t.equal(new Set(ids).size, 3, 'one notification id per lead')
+    t.equal(ids[0], ids[1], 'shared by the webhooks that get it')
+    const stored = await db.selectFrom('webhook_deliveries').select(['webhook_id', 'notification_id', 'notification', 'state', 'attempts'])
+      .where('webhook_id', 'in', [created.id, limited.id]).orderBy('notification_id').orderBy('webhook_id').execute()
+    t.same(stored, [...first.deliveries].sort((a, b) => a.notification.id.localeCompare(b.notification.id) || a.webhook_id - b.webhook_id)
+      .map((d) => ({ webhook_id: d.webhook_id, notification_id: d.notification.id, notification: d.notification, state: 'pending', attempts: 0 })),
+    'each stored pending, with the notification its job carries')
+
+    const again = await enrichLeads(db, show.leads)
+    t.same(again.deliveries.map((d) => ({ webhook: d.webhook_id, action: d.notification.action })),
+      attendees.map(() => ({ webhook: limited.id, action: 'showfloor.lead.updated' })), 'enriched again: lead.updated, to the webhook listening for it')
+    await db.updateTable('webhooks').set({ enabled: false }).where('organizer_id', '=', organizerId).execute()
+    t.same((await enrichLeads(db, show.leads)).deliveries, [], 'no webhook listening: nothing stored')
   })
 
   t.test('re-uploads: the snapshot follows the lead fields, the count stays', async (t) => {
@@ -88,7 +127,7 @@ t.test('batch enrichment in the database', async (t) => {
     await sql`update exhibitor_settings set lead_fields = '["company"]'::jsonb
       where event_id = (select event_id from exhibitors where id = ${show.exhibitors[0].id})`.execute(db)
     t.equal(await uploadLead(db, show.exhibitors[0], show.attendees[1].code), show.leads[1], 'the same lead')
-    const stored = await enrichLeads(db, [show.leads[1], show.leads[2]])
+    const { stored } = await enrichLeads(db, [show.leads[1], show.leads[2]])
     t.same(stored.map((s) => s.created), [false, false])
     const lead = await db.selectFrom('leads').select('data').where('id', '=', show.leads[1]).executeTakeFirstOrThrow()
     t.same(lead.data, [{ id: 'company', label: 'Company', value: 'Analytical Engines Ltd', details: [] }])
@@ -101,10 +140,10 @@ t.test('batch enrichment in the database', async (t) => {
     const exhibitorId = show.exhibitors[0].id
     const count = async () => (await leadCounts(db)).find((c) => c.id === exhibitorId)!.lead_count
     await db.deleteFrom('leads').where('id', 'in', show.leads.slice(0, 2)).execute()
-    const stored = await enrichLeads(db, show.leads)
+    const { stored } = await enrichLeads(db, show.leads)
     t.same(stored.map((s) => s.lead_id), show.leads.slice(2), 'only the leads still there')
     t.equal(await count(), 4)
-    t.same(await enrichLeads(db, show.leads.slice(0, 2)), [], 'a batch of deleted leads: nothing to do')
+    t.same(await enrichLeads(db, show.leads.slice(0, 2)), { stored: [], deliveries: [] }, 'a batch of deleted leads: nothing to do')
 
     await db.deleteFrom('leads').where('id', '=', show.leads[2]).execute()
     t.equal(await count(), 3, 'an enriched lead deleted: counted off')
@@ -127,7 +166,7 @@ t.test('batch enrichment in the database', async (t) => {
     t.equal(await uploadLead(db, show.exhibitors[0], show.attendees[1].code), lead, 'the same lead')
     await enrichLeads(db, [lead])
     await held.release()
-    t.equal((await waiting).length, 2, 'the waiting batch stored both leads')
+    t.equal((await waiting).stored.length, 2, 'the waiting batch stored both leads')
     const row = await db.selectFrom('leads').select(['enriched_at', 'last_upload']).where('id', '=', lead).executeTakeFirstOrThrow()
     t.ok(row.enriched_at! >= row.last_upload, `enriched (${row.enriched_at!.toISOString()}) since its last upload (${row.last_upload.toISOString()})`)
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from leads where id = ${lead} and (enriched_at is null or enriched_at < last_upload)`.execute(db)
@@ -146,7 +185,7 @@ t.test('batch enrichment in the database', async (t) => {
     const batches = Array.from({ length: 12 }, () => [...show.leads].sort(() => random() - 0.5).slice(0, 60))
     batches.push(show.leads)
     const results = await Promise.all(batches.map(async (batch) => await enrichLeads(wide, batch)))
-    const created = results.flat().filter((s) => s.created).map((s) => s.lead_id).sort((a, b) => a - b)
+    const created = results.flatMap((r) => r.stored).filter((s) => s.created).map((s) => s.lead_id).sort((a, b) => a - b)
     t.same(created, [...show.leads].sort((a, b) => a - b), 'each lead created in exactly one batch')
     t.same((await leadCounts(wide)).map((c) => c.lead_count), [40, 40, 40, 40, 40])
   })

@@ -1,9 +1,10 @@
 import t from 'tap'
+import { sql } from 'kysely'
 import { queries, type Db } from '@showfloor/db'
 import {
   createTestDatabase, runSource, seedAttendees, seedEvent, seedExhibitor, testPrefix, uploadLead, waitFor
 } from '@showfloor/db/testing'
-import { JOBS, LEAD_ACTION_TYPES } from '@showfloor/schemas'
+import { LEAD_ACTION_TYPES } from '@showfloor/schemas'
 import { startWorkers } from '../src/workers.js'
 import { silentLog } from './support/queues.js'
 import { privateRedis } from './support/redisServer.js'
@@ -16,10 +17,11 @@ import { createHook, mail } from './support/webhooks.js'
 
 const webhooks = { allowPrivate: true, firstRetryMs: 200, maxRetryMs: 1000, timeoutMs: 5000 }
 
-/** The lead notifications written so far, by action. */
+/** The lead notifications written so far (each test has one webhook: one delivery each). */
 async function leadNotifications (db: Db): Promise<Array<{ id: string, action: string, exhibitor: number, attendee_order: string }>> {
-  const rows = await db.selectFrom('outbox').select('payload').where('topic', '=', JOBS.webhookNotify).orderBy('id').execute()
-  return rows.map((r) => r.payload as never)
+  const rows = await db.selectFrom('webhook_deliveries').select('notification')
+    .where(sql<boolean>`notification->>'action' like 'showfloor.lead.%'`).orderBy('notification_id').execute()
+  return rows.map((r) => r.notification as never)
 }
 
 /** Every lead's order code with its exhibitor, as its notifications name it. */

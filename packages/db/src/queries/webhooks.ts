@@ -1,5 +1,5 @@
 import { sql, type ExpressionBuilder, type QueryCreator } from 'kysely'
-import { JOBS, LEAD_ACTION_TYPES, type WebhookActionType } from '@showfloor/schemas'
+import { JOBS, LEAD_ACTION_TYPES, type WebhookActionType, type WebhookNotification } from '@showfloor/schemas'
 import type pg from 'pg'
 import { poolOf, type Db } from '../database.js'
 import { runBound } from '../prepared.js'
@@ -144,32 +144,48 @@ export interface EnrichedLead {
   attendee_positionid: number
 }
 
-const LEAD_NOTIFICATIONS = {
-  name: 'showfloor_lead_notifications',
+/** A lead's delivery stored by storeLeadDeliveries: its webhook, and the notification its job carries. */
+export interface LeadDelivery { webhook_id: number, notification: WebhookNotification }
+
+const LEAD_DELIVERIES = {
+  name: 'showfloor_lead_deliveries',
   // The first condition is uncorrelated: PostgreSQL checks it once, before touching any lead, so
-  // with no lead webhook anywhere the statement costs one look-up in a small table.
-  text: `insert into outbox (topic, payload)
-select '${JOBS.webhookNotify}', jsonb_build_object(
-  'id', gen_random_uuid(), 'organizer', x.organizer, 'event', x.event, 'action', a.action, 'created_at', now(),
-  'exhibitor', x.exhibitor_id, 'attendee_order', x.attendee_order, 'attendee_positionid', x.attendee_positionid)
-from jsonb_to_recordset($1::jsonb) as x(lead_id bigint, exhibitor_id integer, created boolean, organizer_id integer,
-  organizer text, event_id integer, event text, attendee_order text, attendee_positionid integer)
-cross join lateral (select case when x.created then '${LEAD_ACTION_TYPES[0]}' else '${LEAD_ACTION_TYPES[1]}' end as action) as a
-where exists (select 1 from webhooks w where w.enabled and w.action_types && '{${LEAD_ACTION_TYPES.join(',')}}'::text[])
-  and exists (select 1 from webhooks w where w.organizer_id = x.organizer_id and w.enabled and a.action = any(w.action_types)
-    and (w.all_events or exists (select 1 from webhook_events we where we.webhook_id = w.id and we.event_id = x.event_id)))
-order by x.lead_id`
+  // with no lead webhook anywhere the statement costs one look-up in a small table. `n` is
+  // materialized (it calls a volatile function anyway): one notification id per lead, shared by
+  // every webhook that gets it.
+  text: `with n as materialized (
+      select x.*, a.action, gen_random_uuid() as id
+      from jsonb_to_recordset($1::jsonb) as x(lead_id bigint, exhibitor_id integer, created boolean, organizer_id integer,
+        organizer text, event_id integer, event text, attendee_order text, attendee_positionid integer)
+      cross join lateral (select case when x.created then '${LEAD_ACTION_TYPES[0]}' else '${LEAD_ACTION_TYPES[1]}' end as action) as a
+      where exists (select 1 from webhooks w where w.enabled and w.action_types && '{${LEAD_ACTION_TYPES.join(',')}}'::text[])
+    )
+    insert into webhook_deliveries (webhook_id, notification_id, notification)
+    select w.id, n.id, jsonb_build_object(
+      'id', n.id, 'organizer', n.organizer, 'event', n.event, 'action', n.action, 'created_at', now(),
+      'exhibitor', n.exhibitor_id, 'attendee_order', n.attendee_order, 'attendee_positionid', n.attendee_positionid)
+    from n join webhooks w on w.organizer_id = n.organizer_id and w.enabled and n.action = any(w.action_types)
+    where w.all_events or exists (select 1 from webhook_events we where we.webhook_id = w.id and we.event_id = n.event_id)
+    returning webhook_id, notification`
 }
 
 /**
- * Writes the `showfloor.lead.created` / `.updated` notifications of leads whose enrichment is
- * stored in the same transaction (`client`'s): one statement for any number of leads, writing
- * nothing unless an enabled webhook of the lead's organizer listens for that action on its event.
- * What the notification names comes with the leads, read when they were locked for enrichment.
+ * Fans the `showfloor.lead.created` / `.updated` notifications of leads whose enrichment is stored
+ * in the same transaction (`client`'s) out to the webhooks that listen for them (enabled, the
+ * action type listed, all events or the lead's event among its events), in one statement: a
+ * pending delivery per webhook and lead, one notification id per lead. Nothing is written unless
+ * such a webhook exists. The deliveries are the record that survives Redis: the caller adds their
+ * jobs once the transaction committed, and the reconciler queues again those it never added. What
+ * the notification names comes with the leads, read when they were locked for enrichment. Returns
+ * the deliveries in the leads' order, then by webhook.
  */
-export async function insertLeadNotifications (client: pg.ClientBase, leads: readonly EnrichedLead[]): Promise<void> {
-  if (leads.length === 0) return
-  await runBound(client, { ...LEAD_NOTIFICATIONS, values: [JSON.stringify(leads)] })
+export async function storeLeadDeliveries (client: pg.ClientBase, leads: readonly EnrichedLead[]): Promise<LeadDelivery[]> {
+  if (leads.length === 0) return []
+  const rows = await runBound<LeadDelivery>(client, { ...LEAD_DELIVERIES, values: [JSON.stringify(leads)] })
+  if (rows.length < 2) return rows
+  const order = new Map(leads.map((lead, i) => [`${lead.exhibitor_id}/${lead.attendee_order}/${lead.attendee_positionid}`, i]))
+  const position = (d: LeadDelivery) => order.get(`${d.notification.exhibitor!}/${d.notification.attendee_order!}/${d.notification.attendee_positionid!}`)!
+  return rows.sort((a, b) => position(a) - position(b) || a.webhook_id - b.webhook_id)
 }
 
 /**

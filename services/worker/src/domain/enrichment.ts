@@ -2,6 +2,10 @@ import { inTransaction, queries, type Db } from '@showfloor/db'
 import { attendeeFields } from '@showfloor/schemas'
 
 export type StoredEnrichment = queries.enrichment.StoredEnrichment
+export type LeadDelivery = queries.webhooks.LeadDelivery
+
+/** What one batch enrichment stored: the leads, and the webhook deliveries of their notifications. */
+export interface EnrichedBatch { stored: StoredEnrichment[], deliveries: LeadDelivery[] }
 
 /**
  * Enriches a batch of leads in one transaction and a few set-based statements, whatever the batch
@@ -10,15 +14,15 @@ export type StoredEnrichment = queries.enrichment.StoredEnrichment
  * the exhibitors whose count grows, then stores every snapshot and the counts (one statement).
  * Running it twice, or two batches sharing leads at once, gives the same result: a lead counts for
  * its exhibitor only the first time it is enriched. Leads deleted meanwhile are left out. Returns
- * the leads stored, with `created` true for those enriched for the first time, and writes their
- * webhook notifications in the same transaction.
+ * the leads stored, with `created` true for those enriched for the first time, and the webhook
+ * deliveries of their notifications, stored in the same transaction: the caller adds their jobs.
  */
-export async function enrichLeads (db: Db, leadIds: readonly number[]): Promise<StoredEnrichment[]> {
+export async function enrichLeads (db: Db, leadIds: readonly number[]): Promise<EnrichedBatch> {
   const ids = [...new Set(leadIds)]
-  if (ids.length === 0) return []
+  if (ids.length === 0) return { stored: [], deliveries: [] }
   return await inTransaction(db, async (client) => {
     const sources = await queries.enrichment.lockLeadSources(client, ids)
-    if (sources.length === 0) return []
+    if (sources.length === 0) return { stored: [], deliveries: [] }
     const growing = [...new Set(sources.filter((s) => s.created).map((s) => s.exhibitor_id))].sort((a, b) => a - b)
     await queries.enrichment.lockExhibitors(client, growing)
     const stored = await queries.enrichment.storeEnrichments(client, sources.map((source) => ({
@@ -26,10 +30,10 @@ export async function enrichLeads (db: Db, leadIds: readonly number[]): Promise<
       data: attendeeFields(source, source.lead_fields, source.locale),
       created: source.created
     })))
-    // Webhook notifications of the leads (showfloor.lead.created / .updated), committed with the
-    // enrichment: nothing is written when no webhook of the organizer listens for lead events.
-    // The leads are locked, so every source was stored.
-    await queries.webhooks.insertLeadNotifications(client, sources.map((source) => ({
+    // Webhook notifications of the leads (showfloor.lead.created / .updated), fanned out to their
+    // webhooks' deliveries and committed with the enrichment: nothing is written when no webhook of
+    // the organizer listens for lead events. The leads are locked, so every source was stored.
+    const deliveries = await queries.webhooks.storeLeadDeliveries(client, sources.map((source) => ({
       lead_id: source.id,
       exhibitor_id: source.exhibitor_id,
       created: source.created,
@@ -40,6 +44,6 @@ export async function enrichLeads (db: Db, leadIds: readonly number[]): Promise<
       attendee_order: source.order_code,
       attendee_positionid: source.positionid
     })))
-    return stored
+    return { stored, deliveries }
   })
 }

@@ -32,6 +32,19 @@ export function webhookBatchJobs (webhookId: number, notifications: readonly Web
   return jobs
 }
 
+/**
+ * The batch delivery jobs of stored deliveries, per webhook in the order each first appears, its
+ * notifications in their order (see webhookBatchJobs).
+ */
+export function deliveryJobs (deliveries: Iterable<{ webhook_id: number, notification: WebhookNotification }>) {
+  const byWebhook = new Map<number, WebhookNotification[]>()
+  for (const { webhook_id: webhookId, notification } of deliveries) {
+    const list = byWebhook.get(webhookId)
+    if (list) list.push(notification); else byWebhook.set(webhookId, [notification])
+  }
+  return [...byWebhook].flatMap(([webhookId, list]) => webhookBatchJobs(webhookId, list))
+}
+
 export type BatchResult = { skipped: string } | {
   delivered: number
   /** Failed, each queued as a delivery job of its own for its retry. */

@@ -1,7 +1,7 @@
 import type { Job, Queue } from 'bullmq'
 import { queries, type Db } from '@showfloor/db'
 import { JOBS, WebhookNotifyBatchJob, WebhookNotifyJob, parseJob, type WebhookNotification } from '@showfloor/schemas'
-import { webhookBatchJobs } from './webhookDeliveryBatch.js'
+import { deliveryJobs } from './webhookDeliveryBatch.js'
 
 export interface FanOutResult { notifications: number, deliveries: number }
 
@@ -24,13 +24,7 @@ export function webhookFanOutProcessor (db: Db, deliveries: Queue) {
     const byId = new Map(notifications.map((notification) => [notification.id, notification]))
     // Started again (stalled or failed): the run before may have stored deliveries and died before adding their jobs.
     const rows = await queries.webhooks.fanOut(db, notifications, job.attemptsStarted > 1)
-    const byWebhook = new Map<number, WebhookNotification[]>()
-    for (const row of rows) {
-      const list = byWebhook.get(row.webhook_id)
-      const notification = byId.get(row.notification_id)!
-      if (list) list.push(notification); else byWebhook.set(row.webhook_id, [notification])
-    }
-    const jobs = [...byWebhook].flatMap(([webhookId, list]) => webhookBatchJobs(webhookId, list))
+    const jobs = deliveryJobs(rows.map((row) => ({ webhook_id: row.webhook_id, notification: byId.get(row.notification_id)! })))
     if (jobs.length > 0) await deliveries.addBulk(jobs)
     return { notifications: notifications.length, deliveries: rows.length }
   }
