@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
@@ -70,10 +70,37 @@ export function peakRssMb (pid: number): number {
   return kb / 1024
 }
 
+/** The fields of /proc/<pid>/stat after the command name (which, in parentheses, may hold spaces): state, ppid, ... */
+function statFields (pid: number | string): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+}
+
 /** CPU time a process used so far (user + system), in seconds, from /proc (Linux; 100 ticks a second). */
 export function cpuSeconds (pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  // The command name, in parentheses, may hold spaces: count the fields after its closing one.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const fields = statFields(pid)
   return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+/** A process's parent, from /proc. */
+export function parentPid (pid: number): number {
+  return Number(statFields(pid)[1])
+}
+
+/**
+ * CPU time a server's process tree used so far, in seconds: the process itself, its children alive
+ * now, and those that ended and were waited for (a PostgreSQL server's backends, autovacuum
+ * workers, WAL writer and checkpointer, by their postmaster).
+ */
+export function treeCpuSeconds (pid: number): number {
+  const own = statFields(pid)
+  let sum = (Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) / 100
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const fields = statFields(entry)
+      if (Number(fields[1]) === pid) sum += (Number(fields[11]) + Number(fields[12])) / 100
+    } catch {} // ended meanwhile
+  }
+  return sum
 }

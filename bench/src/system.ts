@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
 import { queries, type Db } from '@showfloor/db'
 import { removePrefix } from '@showfloor/db/testing'
+import { closeRedis, createRedis } from '@showfloor/queue'
 import { benchDatabase, seedShow, type Show } from './seed.js'
 import { ATTENDEES, DURATION, EXHIBITORS, ROUNDS, WARM, load, uploads, warmUp, type Load } from './leadUpload.js'
-import { cpuSeconds, freePort, peakRssMb, startFlags, startService, type Service } from './processes.js'
+import { cpuSeconds, freePort, parentPid, peakRssMb, startFlags, startService, treeCpuSeconds, type Service } from './processes.js'
 import { ms, ratio, type Benchmark, type Row } from './table.js'
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -63,20 +64,33 @@ async function webhooksBehind (db: Db): Promise<number> {
  * the reference all cause; the benchmark's own connections are left out. Backends that ended are no longer counted, so take it around runs whose
  * connections stay open (pools).
  */
-async function databaseCpu (db: Db): Promise<Map<number, number>> {
-  const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database() and application_name <> 'showfloor-bench'`.execute(db)
-  const cpu = new Map<number, number>()
-  for (const { pid } of rows) {
-    try { cpu.set(pid, cpuSeconds(pid)) } catch {}
+async function databaseCpu (db: Db): Promise<Map<number, { app: string, seconds: number }>> {
+  const { rows } = await sql<{ pid: number, app: string }>`
+    select pid, application_name as app from pg_stat_activity where datname = current_database() and application_name <> 'showfloor-bench'`.execute(db)
+  const cpu = new Map<number, { app: string, seconds: number }>()
+  for (const { pid, app } of rows) {
+    try { cpu.set(pid, { app, seconds: cpuSeconds(pid) }) } catch {}
   }
   return cpu
 }
 
-/** CPU the database's backends used between two readings (backends that appeared meanwhile count from zero). */
-function databaseCpuSince (before: Map<number, number>, after: Map<number, number>): number {
+/** CPU the database's backends used between two readings, in all and by application name (backends that appeared meanwhile count from zero). */
+function databaseCpuSince (before: Map<number, { seconds: number }>, after: Map<number, { app: string, seconds: number }>): { sum: number, byApp: Map<string, number> } {
   let sum = 0
-  for (const [pid, seconds] of after) sum += seconds - (before.get(pid) ?? 0)
-  return sum
+  const byApp = new Map<string, number>()
+  for (const [pid, { app, seconds }] of after) {
+    const used = seconds - (before.get(pid)?.seconds ?? 0)
+    sum += used
+    byApp.set(app, (byApp.get(app) ?? 0) + used)
+  }
+  return { sum, byApp }
+}
+
+/** CPU seconds the Redis server used so far (INFO cpu: its main thread and the others). */
+async function redisCpu (redis: ReturnType<typeof createRedis>): Promise<number> {
+  const info = await redis.info('cpu')
+  const value = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0)
+  return value('used_cpu_sys') + value('used_cpu_user')
 }
 
 /** One target's measured run, and the work it left the worker. */
@@ -86,6 +100,14 @@ interface Phase {
   workerCpu: number
   /** PostgreSQL CPU seconds per upload (its backends), until the worker had caught up. */
   dbCpu: number
+  /** The same by the backends' application name (the app-api's, the worker's). */
+  dbByApp: Map<string, number>
+  /** The whole PostgreSQL server's CPU seconds per upload: backends, autovacuum, WAL writer, checkpointer. */
+  serverCpu: number
+  /** The Redis server's CPU seconds per upload. */
+  redisCpu: number
+  /** The load generator's (this process's) CPU seconds per upload, while it sent them. */
+  loadCpu: number
   /** The work left (see `behind`) sampled during the run, then at its end. */
   samples: number[]
   drainSeconds: number
@@ -116,7 +138,11 @@ export const systemLoad: Benchmark = {
     const bench = await benchDatabase('system')
     const prefix = `showfloor-bench-${randomBytes(4).toString('hex')}`
     const services: Service[] = []
+    const redis = createRedis(redisUrl)
     try {
+      await redis.connect()
+      // The PostgreSQL server runs on this machine: its postmaster is the parent of every backend.
+      const postmaster = parentPid((await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(bench.db)).rows[0].pid)
       console.error(`  seeding ${ATTENDEES} attendees and ${EXHIBITORS} exhibitors`)
       const show = await seedShow(bench.db, ATTENDEES, EXHIBITORS)
       const env = { DATABASE_URL: bench.url, REDIS_URL: redisUrl, LOG_LEVEL: 'warn', REDIS_PREFIX: `bench-${bench.name}`, QUEUE_PREFIX: prefix, HOST: '127.0.0.1' }
@@ -165,6 +191,9 @@ export const systemLoad: Benchmark = {
         if (!await caughtUp(60_000)) throw new Error('the worker did not catch up with the warm-up')
         const workerBefore = cpuSeconds(worker.child.pid!)
         const dbBefore = await databaseCpu(bench.db)
+        const serverBefore = treeCpuSeconds(postmaster)
+        const redisBefore = await redisCpu(redis)
+        const loadBefore = process.cpuUsage()
         const samples: number[] = []
         const sampling = { on: true }
         const sampler = (async () => {
@@ -174,16 +203,22 @@ export const systemLoad: Benchmark = {
           }
         })()
         const measured = await load([target.port], next, DURATION, undefined, [target.child.pid!])
+        const loadUsed = process.cpuUsage(loadBefore)
         sampling.on = false
         await sampler
         samples.push(await behind())
         const loadEnded = Date.now()
         const lagging = !await caughtUp(120_000)
         const drainSeconds = (Date.now() - loadEnded) / 1000
+        const database = databaseCpuSince(dbBefore, await databaseCpu(bench.db))
         return {
           load: measured,
           workerCpu: (cpuSeconds(worker.child.pid!) - workerBefore) / measured.requests,
-          dbCpu: databaseCpuSince(dbBefore, await databaseCpu(bench.db)) / measured.requests,
+          dbCpu: database.sum / measured.requests,
+          dbByApp: new Map([...database.byApp].map(([app, seconds]) => [app, seconds / measured.requests])),
+          serverCpu: (treeCpuSeconds(postmaster) - serverBefore) / measured.requests,
+          redisCpu: (await redisCpu(redis) - redisBefore) / measured.requests,
+          loadCpu: (loadUsed.user + loadUsed.system) / 1e6 / measured.requests,
           samples,
           drainSeconds,
           lagging
@@ -230,12 +265,22 @@ export const systemLoad: Benchmark = {
       const drained = (p: Phase) => p.lagging ? 'no (120 s)' : `${p.drainSeconds.toFixed(1)} s`
       const b = 'system (app-api + worker)'
       const w = 'system, 1 webhook on lead.created'
+      // Where every process's CPU per upload went: on a machine the load keeps busy, the sum is what
+      // throughput is traded against, the load generator's and the receiver's shares included.
+      const spent = (p: Phase, receiver = 0) => p.load.cpuPerRequest! + p.workerCpu + p.serverCpu + p.redisCpu + p.loadCpu + receiver
+      const parts = (p: Phase, service: string, receiver?: number) => {
+        const byApp = [...p.dbByApp].filter(([, seconds]) => seconds > 0).map(([app, seconds]) => `${app.replace(/^showfloor-/, '') || 'unnamed'}'s backends ${us(seconds)}`)
+        return `${us(spent(p, receiver))}: ${service} ${us(p.load.cpuPerRequest!)}, worker ${us(p.workerCpu)}` +
+          `, PostgreSQL ${us(p.serverCpu)} (${[...byApp, `the rest ${us(p.serverCpu - p.dbCpu)}`].join(', ')}), Redis ${us(p.redisCpu)}, load generator ${us(p.loadCpu)}` +
+          (receiver === undefined ? '' : `, receiver ${us(receiver)}`)
+      }
       return [
         { benchmark: b, metric: 'throughput, worker running', value: rps(byThroughput.ours.load), reference: rps(byThroughput.ref.load), ratio: ratio(byThroughput.ours.load.throughput, byThroughput.ref.load.throughput), goal: '>= 0.8' },
         { benchmark: b, metric: 'p99, worker running', value: ms(byThroughput.ours.load.p99), reference: ms(byThroughput.ref.load.p99), ratio: ratio(byThroughput.ours.load.p99, byThroughput.ref.load.p99), goal: 'report' },
         { benchmark: b, metric: 'app-api CPU per upload', value: us(appCpu.ours.load.cpuPerRequest!), reference: us(appCpu.ref.load.cpuPerRequest!), ratio: ratio(appCpu.ours.load.cpuPerRequest!, appCpu.ref.load.cpuPerRequest!), goal: 'report' },
         { benchmark: b, metric: 'worker CPU per lead (until caught up)', value: us(perLead.ours.workerCpu), reference: `${us(perLead.ours.load.cpuPerRequest!)} (app-api per upload)`, ratio: ratio(perLead.ours.workerCpu, perLead.ours.load.cpuPerRequest!), goal: '<= 0.25' },
         { benchmark: b, metric: 'PostgreSQL CPU per upload (its backends, from /proc)', value: us(dbCpu.ours.dbCpu), reference: us(dbCpu.ref.dbCpu), ratio: ratio(dbCpu.ours.dbCpu, dbCpu.ref.dbCpu), goal: 'report' },
+        { benchmark: b, metric: 'CPU per upload, every process (until caught up)', value: parts(byThroughput.ours, 'app-api'), reference: parts(byThroughput.ref, 'reference'), ratio: ratio(spent(byThroughput.ours), spent(byThroughput.ref)), goal: 'report' },
         { benchmark: b, metric: 'backlog (outbox rows + leads behind), every 2 s', value: rounds.map((r) => r.ours.samples.join(' → ')).join('; '), goal: 'does not grow' },
         { benchmark: b, metric: 'caught up after the load', value: rounds.map((r) => drained(r.ours)).join(', ') },
         { benchmark: w, metric: 'throughput, worker running', value: rps(hookedThroughput.hooked.load), reference: rps(hookedThroughput.ref.load), ratio: ratio(hookedThroughput.hooked.load.throughput, hookedThroughput.ref.load.throughput), goal: '>= 0.8' },
@@ -243,6 +288,7 @@ export const systemLoad: Benchmark = {
         { benchmark: w, metric: 'worker CPU per upload (until caught up)', value: us(hookedWorker.hooked.workerCpu), reference: `${us(hookedWorker.ours.workerCpu)} (no webhook)`, ratio: ratio(hookedWorker.hooked.workerCpu, hookedWorker.ours.workerCpu), goal: 'report' },
         { benchmark: w, metric: 'app-api CPU per upload', value: us(hookedApp.hooked.load.cpuPerRequest!), reference: `${us(hookedApp.ours.load.cpuPerRequest!)} (no webhook)`, ratio: ratio(hookedApp.hooked.load.cpuPerRequest!, hookedApp.ours.load.cpuPerRequest!), goal: 'report' },
         { benchmark: w, metric: 'PostgreSQL CPU per upload', value: us(hookedDb.hooked.dbCpu), reference: `${us(hookedDb.ours.dbCpu)} (no webhook)`, ratio: ratio(hookedDb.hooked.dbCpu, hookedDb.ours.dbCpu), goal: 'report' },
+        { benchmark: w, metric: 'CPU per upload, every process (until caught up)', value: parts(hookedThroughput.hooked, 'app-api', hookedThroughput.hooked.receiverCpu), reference: parts(hookedThroughput.ref, 'reference'), ratio: ratio(spent(hookedThroughput.hooked, hookedThroughput.hooked.receiverCpu), spent(hookedThroughput.ref)), goal: 'report' },
         { benchmark: w, metric: 'receiver CPU per upload (its own process)', value: rounds.map((r) => us(r.hooked.receiverCpu)).join(', '), goal: 'report' },
         { benchmark: w, metric: 'backlog (outbox rows + leads behind + webhook work), every 2 s', value: rounds.map((r) => r.hooked.samples.join(' → ')).join('; '), goal: 'does not grow' },
         { benchmark: w, metric: 'deliveries caught up after the load (received)', value: rounds.map((r) => `${drained(r.hooked)} (${r.hooked.delivered})`).join(', ') },
@@ -258,6 +304,7 @@ export const systemLoad: Benchmark = {
         { benchmark: b, metric: 'failed or non-2xx requests', value: String(rounds.reduce((n, r) => n + r.ours.load.errors + r.ours.load.non2xx + r.hooked.load.errors + r.hooked.load.non2xx, 0)), reference: String(rounds.reduce((n, r) => n + r.ref.load.errors + r.ref.load.non2xx, 0)) }
       ]
     } finally {
+      await closeRedis(redis)
       for (const s of [...services].reverse()) await s.stop().catch(() => {})
       await removePrefix(redisUrl, prefix)
       await bench.drop()
