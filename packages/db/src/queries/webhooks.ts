@@ -386,7 +386,10 @@ const RECORD_BATCH = {
         next_attempt_at = now() + make_interval(secs => r.retry_ms / 1000),
         updated_at = now()
       from r
-      where d.webhook_id = $1::integer and d.notification_id = r.notification_id and d.state = 'pending'
+      -- The batch's ids as an array too: looked up by primary key, not by reading every pending
+      -- delivery of the webhook (a backlog of thousands) and hashing the batch against them.
+      where d.webhook_id = $1::integer and d.notification_id = any(array(select notification_id from r))
+        and d.notification_id = r.notification_id and d.state = 'pending'
     ),
     disabled as (
       update webhooks set enabled = false where id = $1::integer and exists (select 1 from r where r.state = 'disabled')
