@@ -42,9 +42,9 @@ export class OutboxRelay {
 
   constructor (private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 500
-    // A lead's webhook waits for the relay once (its change; its enrichment fans it out), so the wait shows in
-    // its delivery time; a longer one gathers bigger batches under load, and so less CPU per lead:
-    // every batch costs its round trips and its job, whatever its size (OUTBOX_POLL_MS).
+    // A lead's webhook waits for the relay once (its upload; its enrichment fans it out), so the
+    // wait shows in its delivery time; a longer one gathers bigger batches under load, and so less
+    // CPU per lead: every batch costs its round trips and its job, whatever its size (OUTBOX_POLL_MS).
     const idleMs = options.idleMs ?? 250
     const maxErrorDelayMs = options.maxErrorDelayMs ?? 2000
     this.loop = new BackgroundLoop({
