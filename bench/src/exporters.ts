@@ -5,7 +5,7 @@ import { sql } from 'kysely'
 import { queries } from '@showfloor/db'
 import { removePrefix } from '@showfloor/db/testing'
 import { benchDatabase, seedShow } from './seed.js'
-import { freePort, peakRssMb, startService, type Service } from './processes.js'
+import { freePort, peakRssMb, startFlags, startService, type Service } from './processes.js'
 import { ratio, type Benchmark, type Row } from './table.js'
 
 const LEADS = 100_000
@@ -71,7 +71,7 @@ export const exporters: Benchmark = {
         DATABASE_URL: bench.url, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', ADMIN_API_PORT: String(adminPort), HOST: '127.0.0.1'
       }, adminPort))
       const workerPort = await freePort()
-      const worker = await startService(['services/worker/dist/main.js'], {
+      const worker = await startService([...startFlags('worker'), 'services/worker/dist/main.js'], {
         DATABASE_URL: bench.url, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', WORKER_PORT: String(workerPort), HOST: '127.0.0.1'
       }, workerPort)
       services.push(worker)

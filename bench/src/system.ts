@@ -155,7 +155,7 @@ export const systemLoad: Benchmark = {
       const reference = await start(['--conditions=@showfloor/source', '--import', 'tsx', 'bench/src/reference.ts'], 'PORT', '/exhibitors/api/v1/leads/')
       const app = await start([...startFlags('app-api'), 'services/app-api/dist/server.js'], 'APP_API_PORT')
       // Private targets allowed: the webhook phase delivers to a receiver on this machine.
-      const worker = await start(['services/worker/dist/main.js'], 'WORKER_PORT', undefined, { WEBHOOK_ALLOW_PRIVATE: 'true' })
+      const worker = await start([...startFlags('worker'), 'services/worker/dist/main.js'], 'WORKER_PORT', undefined, { WEBHOOK_ALLOW_PRIVATE: 'true' })
       const receiver = await start(['--import', 'tsx', 'bench/src/receiverProcess.ts'], 'PORT')
       const delivered = async () => ((await (await fetch(`http://127.0.0.1:${receiver.port}/`)).json()) as { arrivals: number }).arrivals
 

@@ -3,7 +3,7 @@ import { sql } from 'kysely'
 import { createDb, queries } from '@showfloor/db'
 import { removePrefix } from '@showfloor/db/testing'
 import { benchDatabase, seedShow } from './seed.js'
-import { cpuSeconds, freePort, startService, type Service } from './processes.js'
+import { cpuSeconds, freePort, startFlags, startService, type Service } from './processes.js'
 import { startReceiver } from './receiver.js'
 import { ratio, type Benchmark, type Row } from './table.js'
 
@@ -43,7 +43,7 @@ export const webhookLatency: Benchmark = {
       const organizer = (await queries.organizers.findOrganizer(db, 'bench'))!
       // The worker as in production: a process of its own.
       const port = await freePort()
-      service = await startService(['services/worker/dist/main.js'], {
+      service = await startService([...startFlags('worker'), 'services/worker/dist/main.js'], {
         DATABASE_URL: bench.url, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, WORKER_PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', WEBHOOK_ALLOW_PRIVATE: 'true'
       }, port)
       const pid = service.child.pid!
