@@ -33,7 +33,7 @@ export const WEBHOOK_DEFAULTS: WebhookDeliveryOptions = {
   maxAgeMs: 3 * 24 * 3600_000,
   allowPrivate: false,
   concurrency: 50,
-  batchConcurrency: 8
+  batchConcurrency: 16
 }
 
 /** The pause after the `failures`-th failed attempt: first, doubled each time, capped. */
