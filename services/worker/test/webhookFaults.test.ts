@@ -5,6 +5,7 @@ import {
   createTestDatabase, runSource, seedAttendees, seedEvent, seedExhibitor, testPrefix, uploadLead, waitFor
 } from '@showfloor/db/testing'
 import { LEAD_ACTION_TYPES } from '@showfloor/schemas'
+import { enrichLeads } from '../src/domain/enrichment.js'
 import { startWorkers } from '../src/workers.js'
 import { silentLog } from './support/queues.js'
 import { privateRedis } from './support/redisServer.js'
@@ -138,4 +139,44 @@ t.test('a worker killed while it delivers: another one delivers the rest, every 
   const created = (await leadNotifications(db)).filter((n) => n.action === 'showfloor.lead.created')
   t.equal(created.length, 40, 'exactly one lead.created notification per lead: each first enrichment stored once')
   t.equal(new Set(created.map((n) => `${n.exhibitor}/${n.attendee_order}`)).size, 40)
+})
+
+t.test('a worker gone after an enrichment committed, before it queued the deliveries: the reconciler delivers each once', async (t) => {
+  const redisServer = await privateRedis()
+  const testDb = await createTestDatabase('webhook_lost_jobs')
+  const db = testDb.db
+  const receiver = await startReceiver()
+  t.teardown(async () => {
+    await receiver.close()
+    await redisServer.stop()
+    await testDb.drop()
+  })
+  const event = await seedEvent(db)
+  const attendees = await seedAttendees(db, event, 10)
+  const exhibitor = await seedExhibitor(db, event)
+  const hook = await createHook(db, event.organizerId, { target: receiver.url('/leads'), actions: ['showfloor.lead.created'] })
+  receiver.setSecret('/leads', hook.secret)
+  const leads: number[] = []
+  for (const attendee of attendees) leads.push(await uploadLead(db, exhibitor, attendee.code))
+
+  // What an enrichment job committed before its process died: the leads enriched and their
+  // deliveries stored, no delivery job added. Its leads' outbox rows are still there, so they are
+  // enriched again (a job run again), which must not notify lead.created a second time.
+  const { deliveries } = await enrichLeads(db, leads)
+  t.equal(deliveries.length, 10, 'a delivery stored per lead')
+  const running = startWorkers({
+    db, redisUrl: redisServer.url, prefix: testPrefix('whlost'), log: silentLog, mail, relay: { idleMs: 50 }, reconciler: { intervalMs: 200, afterMs: 500 }, webhooks
+  })
+  t.teardown(async () => { for (const closable of [...running.closables].reverse()) await closable.close() })
+
+  await waitFor('every lead delivered', async () => delivered(receiver, 'showfloor.lead.created').size === 10, 30_000, 100)
+  t.same([...delivered(receiver, 'showfloor.lead.created')].sort(), await leadKeys(db), 'a lead.created for every lead')
+  t.same(receiver.at('/leads').map((r) => r.headers['webhook-id']).sort(), deliveries.map((d) => d.notification.id).sort(),
+    'the stored notifications, by their ids')
+  await waitFor('every delivery recorded', async () => (await db.selectFrom('webhook_deliveries').select('state').execute()).every((d) => d.state === 'delivered'), 10_000)
+  await waitFor('the outbox relayed', async () => (await db.selectFrom('outbox').select('id').where('relayed_at', 'is', null).execute()).length === 0, 10_000)
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  t.equal(receiver.at('/leads').length, 10, 'each delivered once: enriched again, the leads notified nothing new')
+  t.equal((await leadNotifications(db)).length, 10)
+  t.same((await db.selectFrom('exhibitors').select('lead_count').where('id', '=', exhibitor.id).executeTakeFirstOrThrow()).lead_count, 10)
 })
