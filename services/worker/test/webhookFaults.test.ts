@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { sql } from 'kysely'
 import { queries, type Db } from '@showfloor/db'
 import {
@@ -38,6 +38,19 @@ const delivered = (receiver: Receiver, action: string) =>
 async function allEnriched (db: Db): Promise<boolean> {
   const row = await db.selectFrom('leads').select((eb) => eb.fn.countAll<number>().as('n')).where('enriched_at', 'is', null).executeTakeFirstOrThrow()
   return Number(row.n) === 0
+}
+
+/** A Redis and a database of the test's own and a receiver, all gone when the test ends. */
+async function faultSetup (t: Test, name: string) {
+  const redisServer = await privateRedis()
+  const testDb = await createTestDatabase(name)
+  const receiver = await startReceiver()
+  t.teardown(async () => {
+    await receiver.close()
+    await redisServer.stop()
+    await testDb.drop()
+  })
+  return { redisServer, db: testDb.db, databaseUrl: testDb.url, receiver }
 }
 
 t.test('Redis down, then up: every notification delivered, every lead enriched', async (t) => {
@@ -84,16 +97,8 @@ t.test('Redis down, then up: every notification delivered, every lead enriched',
 })
 
 t.test('a worker killed while it delivers: another one delivers the rest, every lead enriched once', async (t) => {
-  const redisServer = await privateRedis()
-  const testDb = await createTestDatabase('webhook_killed')
-  const db = testDb.db
+  const { redisServer, db, databaseUrl, receiver } = await faultSetup(t, 'webhook_killed')
   const prefix = testPrefix('whkilled')
-  const receiver = await startReceiver()
-  t.teardown(async () => {
-    await receiver.close()
-    await redisServer.stop()
-    await testDb.drop()
-  })
   const event = await seedEvent(db)
   const attendees = await seedAttendees(db, event, 20)
   const exhibitors = [await seedExhibitor(db, event, { name: 'First' }), await seedExhibitor(db, event, { name: 'Second' })]
@@ -107,7 +112,7 @@ t.test('a worker killed while it delivers: another one delivers the rest, every 
   // A whole worker, relay included; private targets allowed, as the receiver is on 127.0.0.1.
   const child = runSource('services/worker/test/support/workerProcess.ts', {
     WORKER_TEST_OPTIONS: JSON.stringify({
-      databaseUrl: testDb.url,
+      databaseUrl,
       redisUrl: redisServer.url,
       prefix,
       lockDurationMs,
@@ -142,15 +147,7 @@ t.test('a worker killed while it delivers: another one delivers the rest, every 
 })
 
 t.test('a worker gone after an enrichment committed, before it queued the deliveries: the reconciler delivers each once', async (t) => {
-  const redisServer = await privateRedis()
-  const testDb = await createTestDatabase('webhook_lost_jobs')
-  const db = testDb.db
-  const receiver = await startReceiver()
-  t.teardown(async () => {
-    await receiver.close()
-    await redisServer.stop()
-    await testDb.drop()
-  })
+  const { redisServer, db, receiver } = await faultSetup(t, 'webhook_lost_jobs')
   const event = await seedEvent(db)
   const attendees = await seedAttendees(db, event, 10)
   const exhibitor = await seedExhibitor(db, event)
