@@ -182,10 +182,19 @@ const LEAD_DELIVERIES = {
 export async function storeLeadDeliveries (client: pg.ClientBase, leads: readonly EnrichedLead[]): Promise<LeadDelivery[]> {
   if (leads.length === 0) return []
   const rows = await runBound<LeadDelivery>(client, { ...LEAD_DELIVERIES, values: [JSON.stringify(leads)] })
-  if (rows.length < 2) return rows
-  const order = new Map(leads.map((lead, i) => [`${lead.exhibitor_id}/${lead.attendee_order}/${lead.attendee_positionid}`, i]))
-  const position = (d: LeadDelivery) => order.get(`${d.notification.exhibitor!}/${d.notification.attendee_order!}/${d.notification.attendee_positionid!}`)!
-  return rows.sort((a, b) => position(a) - position(b) || a.webhook_id - b.webhook_id)
+  // A lead is its exhibitor's scan of one attendee position.
+  return inBatchOrder(rows, leads.map((lead) => `${lead.exhibitor_id}/${lead.attendee_order}/${lead.attendee_positionid}`),
+    ({ notification: n }) => `${n.exhibitor!}/${n.attendee_order!}/${n.attendee_positionid!}`)
+}
+
+/**
+ * Deliveries as a batch statement returned them, put in the batch's order (`keys`, what each of
+ * its items is known by; one given twice counts where it came first), then by webhook.
+ */
+function inBatchOrder<T extends { webhook_id: number }> (rows: T[], keys: readonly string[], keyOf: (row: T) => string): T[] {
+  const order = new Map<string, number>()
+  keys.forEach((key, i) => { if (!order.has(key)) order.set(key, i) })
+  return rows.sort((a, b) => order.get(keyOf(a))! - order.get(keyOf(b))! || a.webhook_id - b.webhook_id)
 }
 
 /**
@@ -261,10 +270,7 @@ const FAN_OUT = {
 export async function fanOut (db: Db, notifications: ReadonlyArray<{ id: string }>, rerun = false): Promise<FannedOutDelivery[]> {
   if (notifications.length === 0) return []
   const rows = await runBound<FannedOutDelivery>(poolOf(db), { ...FAN_OUT, values: [JSON.stringify(notifications), rerun, LOST_AFTER] })
-  // In the batch's order (a notification given twice counts where it came first), then by webhook.
-  const order = new Map<string, number>()
-  notifications.forEach((notification, i) => { if (!order.has(notification.id)) order.set(notification.id, i) })
-  return rows.sort((a, b) => order.get(a.notification_id)! - order.get(b.notification_id)! || a.webhook_id - b.webhook_id)
+  return inBatchOrder(rows, notifications.map((notification) => notification.id), (row) => row.notification_id)
 }
 
 /** What one delivery attempt reads: the webhook, and its delivery's state and attempts (null when not stored); undefined when the webhook is gone. */
