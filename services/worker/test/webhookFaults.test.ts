@@ -54,19 +54,12 @@ async function faultSetup (t: Test, name: string) {
 }
 
 t.test('Redis down, then up: every notification delivered, every lead enriched', async (t) => {
-  const redisServer = await privateRedis()
-  const testDb = await createTestDatabase('webhook_redis_down')
-  const db = testDb.db
-  const receiver = await startReceiver()
+  const { redisServer, db, receiver } = await faultSetup(t, 'webhook_redis_down')
   const running = startWorkers({
     db, redisUrl: redisServer.url, prefix: testPrefix('whredis'), log: silentLog, mail, relay: { idleMs: 50, maxErrorDelayMs: 300 }, reconciler: false, webhooks
   })
-  t.teardown(async () => {
-    for (const closable of [...running.closables].reverse()) await closable.close()
-    await receiver.close()
-    await redisServer.stop()
-    await testDb.drop()
-  })
+  // Teardowns run last first: the workers stop before the setup's Redis, database and receiver go.
+  t.teardown(async () => { for (const closable of [...running.closables].reverse()) await closable.close() })
   const event = await seedEvent(db)
   const attendees = await seedAttendees(db, event, 30)
   const exhibitor = await seedExhibitor(db, event)
