@@ -21,7 +21,8 @@ t.test('dashboard: exhibitor, event, totals, leads per hour (chart and table), b
   const berlinHour = (at: Date | string) => new Date(at).toLocaleString('sv-SE', { timeZone: 'Europe/Berlin' }).slice(0, 13) + ':00'
   const perHour = new Map<string, number>()
   for (const at of scans) {
-    if (['2026-12-01', '2026-12-02'].includes(berlinDay(at))) perHour.set(berlinHour(at), (perHour.get(berlinHour(at)) ?? 0) + 1)
+    const hour = berlinHour(at)
+    if (['2026-12-01', '2026-12-02'].includes(berlinDay(at))) perHour.set(hour, (perHour.get(hour) ?? 0) + 1)
   }
   const hourRows = [...perHour].sort(([a], [b]) => a.localeCompare(b))
     .map(([hour, n]) => `<tr><th scope="row">${hour}</th><td class="num">${n}</td></tr>`).join('\\s*')
